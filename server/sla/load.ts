@@ -88,6 +88,7 @@ export function checkSlaSources(sources: readonly SlaSource[]): LoadResult {
         });
         continue;
       }
+      if (data === null || data === undefined) continue; // a document with nothing but comments
       const docDiagnostics: Diagnostic[] = [];
       const parsed = slaSchema.safeParse(data);
       if (!parsed.success) docDiagnostics.push(...issuesToDiagnostics(parsed.error.issues, source, slaSchema, data));
@@ -135,12 +136,12 @@ export function checkSlaSources(sources: readonly SlaSource[]): LoadResult {
 const SLA_EXTENSIONS = new Set(['.yaml', '.yml']);
 
 /** Expands files and folders (recursively, hidden entries skipped) into sorted SLA file paths. */
-export async function findSlaFiles(paths: readonly string[]): Promise<string[]> {
+export async function findSlaFiles(paths: readonly string[], cwd: string = process.cwd()): Promise<string[]> {
   const out = new Set<string>();
   async function walk(target: string, explicit: boolean): Promise<void> {
-    const info = await stat(target);
+    const info = await stat(path.resolve(cwd, target));
     if (info.isDirectory()) {
-      const entries = await readdir(target, { withFileTypes: true });
+      const entries = await readdir(path.resolve(cwd, target), { withFileTypes: true });
       for (const entry of entries) {
         if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
         await walk(path.join(target, entry.name), false);
@@ -153,13 +154,16 @@ export async function findSlaFiles(paths: readonly string[]): Promise<string[]> 
   return [...out].sort();
 }
 
-/** Reads and checks SLA files and folders; a missing path is a diagnostic, not an exception. */
-export async function loadSlaFiles(paths: readonly string[]): Promise<LoadResult> {
+/**
+ * Reads and checks SLA files and folders; a missing path is a diagnostic, not an exception. Paths are
+ * resolved against `cwd` and shown in diagnostics as given.
+ */
+export async function loadSlaFiles(paths: readonly string[], cwd: string = process.cwd()): Promise<LoadResult> {
   const missing: Diagnostic[] = [];
   const existing: string[] = [];
   for (const p of paths) {
     try {
-      await stat(p);
+      await stat(path.resolve(cwd, p));
       existing.push(p);
     } catch {
       missing.push({
@@ -173,8 +177,10 @@ export async function loadSlaFiles(paths: readonly string[]): Promise<LoadResult
       });
     }
   }
-  const files = await findSlaFiles(existing);
-  const sources = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
+  const files = await findSlaFiles(existing, cwd);
+  const sources = await Promise.all(
+    files.map(async (file) => ({ file, text: await readFile(path.resolve(cwd, file), 'utf8') })),
+  );
   const result = checkSlaSources(sources);
   return { ...result, diagnostics: sortDiagnostics([...missing, ...result.diagnostics]) };
 }

@@ -1,0 +1,52 @@
+// Layering of server/: imports go one way, top to bottom (see ../shared/BLUEPRINT.md).
+//   lib → sla → compile → signals → store → collector → evaluate → triage → remediate → audit → http → cli → demo → main
+/** @type {import('dependency-cruiser').IConfiguration} */
+const layers = ['lib', 'sla', 'compile', 'signals', 'store', 'collector', 'evaluate', 'triage', 'remediate', 'audit', 'http', 'cli', 'demo'];
+
+const upward = layers.map((layer, i) => ({
+  name: `${layer}-imports-upward`,
+  comment: `server/${layer} may only import the layers before it: ${layers.slice(0, i).join(', ') || 'none'}`,
+  severity: 'error',
+  from: { path: `^server/${layer}/` },
+  to: { path: `^server/(${layers.slice(i + 1).join('|')})/` },
+}));
+
+const PURE = ['lib', 'sla', 'compile', 'signals', 'evaluate', 'triage'];
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'pure-logic-has-no-http',
+      comment: 'sla, compile, signals, evaluate and triage are pure logic: no Express, no HTTP clients',
+      severity: 'error',
+      from: { path: `^server/(${PURE.join('|')})/`, pathNot: '\\.test\\.ts$' },
+      to: { path: '(^|/)node_modules/(express|undici|node-fetch|axios)/|^(http|https|net)$' },
+    },
+    {
+      name: 'no-tests-in-production',
+      comment: 'production code never imports tests or their helpers',
+      severity: 'error',
+      from: { pathNot: '\\.test\\.ts$|/test-support/' },
+      to: { path: '\\.test\\.ts$|/test-support/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,149 @@
+// The `slactl` command line: parses flags and hands over to one command module.
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { budgetCommand } from './budget.js';
+import { compileCommand } from './compile.js';
+import { diffCommand } from './diff.js';
+import { processIo, UsageError, type Io } from './io.js';
+import { schemaCommand } from './schema.js';
+import { validateCommand } from './validate.js';
+
+const HELP = `slactl — SLA control plane for real-time AI systems
+
+Usage: slactl <command> [options]
+
+Commands:
+  validate [paths…]             check SLA files (default: slas/)
+      --format text|json
+  compile [paths…]              compile SLAs into Prometheus rules, promtool tests,
+      --out <dir>               latency budgets and Alertmanager routing (default: alerts/)
+      --check                   fail if the output folder is stale, writing nothing
+      --config <file>           settings file (default: slactl.yaml)
+  diff --base <git-ref> [paths…]
+      --format markdown|json    objectives, budgets and alerts changed since the ref
+  budget <name> [paths…]        the latency budget table of one SLA
+      --format text|json
+  schema [--out <file>] [--check]
+                                the JSON Schema of the SLA spec (slas/schema.json)
+
+Options:
+  -h, --help                    show this help
+  -v, --version                 show the version
+
+Exit codes: 0 ok, 1 invalid input or stale output, 2 usage error.
+`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = { help: { type: 'boolean', short: 'h' } };
+
+function parse(args: string[], options: Options): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+    return { values, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${String(value)}"`);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function dispatch(io: Io, argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '-h' || command === '--help') {
+    io.out(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '-v' || command === '--version' || command === 'version') {
+    io.out(`slactl ${version()}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'validate': {
+      const { values, positionals } = parse(rest, { format: { type: 'string' } });
+      if (values.help) return help(io);
+      return validateCommand(io, { paths: positionals, format: oneOf(values.format, ['text', 'json'], '--format', 'text') });
+    }
+    case 'compile': {
+      const { values, positionals } = parse(rest, {
+        out: { type: 'string' },
+        check: { type: 'boolean' },
+        config: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      return compileCommand(io, {
+        paths: positionals,
+        out: (values.out as string | undefined) ?? 'alerts',
+        check: values.check === true,
+        ...(typeof values.config === 'string' ? { config: values.config } : {}),
+      });
+    }
+    case 'diff': {
+      const { values, positionals } = parse(rest, {
+        base: { type: 'string' },
+        format: { type: 'string' },
+        config: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      if (typeof values.base !== 'string' || values.base === '') throw new UsageError('diff needs --base <git-ref>, e.g. --base origin/main');
+      return diffCommand(io, {
+        base: values.base,
+        paths: positionals,
+        format: oneOf(values.format, ['markdown', 'json'], '--format', 'markdown'),
+        ...(typeof values.config === 'string' ? { config: values.config } : {}),
+      });
+    }
+    case 'budget': {
+      const { values, positionals } = parse(rest, { format: { type: 'string' } });
+      if (values.help) return help(io);
+      const [name, ...paths] = positionals;
+      if (name === undefined) throw new UsageError('budget needs the name of an SLA, e.g. slactl budget recommendations');
+      return budgetCommand(io, { name, paths, format: oneOf(values.format, ['text', 'json'], '--format', 'text') });
+    }
+    case 'schema': {
+      const { values, positionals } = parse(rest, { out: { type: 'string' }, check: { type: 'boolean' } });
+      if (values.help) return help(io);
+      if (positionals.length > 0) throw new UsageError(`schema takes no arguments, got "${positionals[0]}"`);
+      if (values.check === true && typeof values.out !== 'string') throw new UsageError('--check needs --out <file>');
+      return schemaCommand(io, {
+        check: values.check === true,
+        ...(typeof values.out === 'string' ? { out: values.out } : {}),
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function help(io: Io): number {
+  io.out(HELP);
+  return 0;
+}
+
+/** Runs the CLI and returns its exit code; never throws for user mistakes. */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    return await dispatch(io, argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`slactl: ${error.message}\nRun \`slactl --help\` for usage.\n`);
+      return 2;
+    }
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'EACCES' || err.code === 'ENOSPC' || err.code === 'EROFS' || err.code === 'ENOTDIR') {
+      io.err(`slactl: ${err.message}\n`);
+      return 1;
+    }
+    io.err(`slactl: internal error: ${err.stack ?? String(error)}\nPlease report this as a bug.\n`);
+    return 70;
+  }
+}
