@@ -1,7 +1,21 @@
 // Layering of server/: imports go one way, top to bottom (see ../shared/BLUEPRINT.md).
 //   lib → sla → compile → signals → store → collector → evaluate → triage → remediate → audit → http → cli → demo → main
 /** @type {import('dependency-cruiser').IConfiguration} */
-const layers = ['lib', 'sla', 'compile', 'signals', 'store', 'collector', 'evaluate', 'triage', 'remediate', 'audit', 'http', 'cli', 'demo'];
+const layers = [
+  'lib',
+  'sla',
+  'compile',
+  'signals',
+  'store',
+  'collector',
+  'evaluate',
+  'triage',
+  'remediate',
+  'audit',
+  'http',
+  'cli',
+  'demo',
+];
 
 const upward = layers.map((layer, i) => ({
   name: `${layer}-imports-upward`,
@@ -47,6 +61,10 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
   },
 };

@@ -63,7 +63,9 @@ export async function compileCommand(io: Io, options: CompileOptions): Promise<n
     }
     for (const name of extra) problems.push(`orphan:  ${path.join(shownDir, name)} (no SLA compiles to it)`);
     if (problems.length > 0) {
-      io.err(`${problems.join('\n')}\n${shownDir}/ is out of date with the SLAs: run \`slactl compile --out ${shownDir}\` and commit the result\n`);
+      io.err(
+        `${problems.join('\n')}\n${shownDir}/ is out of date with the SLAs: run \`slactl compile --out ${shownDir}\` and commit the result\n`,
+      );
       return 1;
     }
     io.out(`${shownDir}/ is up to date (${outputs.files.size} files)\n`);

@@ -39,7 +39,12 @@ const COMMON: Options = { help: { type: 'boolean', short: 'h' } };
 
 function parse(args: string[], options: Options): { values: Record<string, unknown>; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...COMMON, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -49,11 +54,13 @@ function parse(args: string[], options: Options): { values: Record<string, unkno
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string, fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${String(value)}"`);
+  throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -71,7 +78,10 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
     case 'validate': {
       const { values, positionals } = parse(rest, { format: { type: 'string' } });
       if (values.help) return help(io);
-      return validateCommand(io, { paths: positionals, format: oneOf(values.format, ['text', 'json'], '--format', 'text') });
+      return validateCommand(io, {
+        paths: positionals,
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+      });
     }
     case 'compile': {
       const { values, positionals } = parse(rest, {
@@ -94,7 +104,8 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
         config: { type: 'string' },
       });
       if (values.help) return help(io);
-      if (typeof values.base !== 'string' || values.base === '') throw new UsageError('diff needs --base <git-ref>, e.g. --base origin/main');
+      if (typeof values.base !== 'string' || values.base === '')
+        throw new UsageError('diff needs --base <git-ref>, e.g. --base origin/main');
       return diffCommand(io, {
         base: values.base,
         paths: positionals,
@@ -106,14 +117,20 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       const { values, positionals } = parse(rest, { format: { type: 'string' } });
       if (values.help) return help(io);
       const [name, ...paths] = positionals;
-      if (name === undefined) throw new UsageError('budget needs the name of an SLA, e.g. slactl budget recommendations');
-      return budgetCommand(io, { name, paths, format: oneOf(values.format, ['text', 'json'], '--format', 'text') });
+      if (name === undefined)
+        throw new UsageError('budget needs the name of an SLA, e.g. slactl budget recommendations');
+      return budgetCommand(io, {
+        name,
+        paths,
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+      });
     }
     case 'schema': {
       const { values, positionals } = parse(rest, { out: { type: 'string' }, check: { type: 'boolean' } });
       if (values.help) return help(io);
       if (positionals.length > 0) throw new UsageError(`schema takes no arguments, got "${positionals[0]}"`);
-      if (values.check === true && typeof values.out !== 'string') throw new UsageError('--check needs --out <file>');
+      if (values.check === true && typeof values.out !== 'string')
+        throw new UsageError('--check needs --out <file>');
       return schemaCommand(io, {
         check: values.check === true,
         ...(typeof values.out === 'string' ? { out: values.out } : {}),

@@ -12,7 +12,9 @@ export const DEFAULT_CONFIG_FILE = 'slactl.yaml';
 
 /** Paths as given, resolved against the working directory but displayed relative to it. */
 export function displayPaths(io: Io, paths: readonly string[]): string[] {
-  return (paths.length > 0 ? paths : DEFAULT_SLA_PATHS).map((p) => path.relative(io.cwd, path.resolve(io.cwd, p)) || '.');
+  return (paths.length > 0 ? paths : DEFAULT_SLA_PATHS).map(
+    (p) => path.relative(io.cwd, path.resolve(io.cwd, p)) || '.',
+  );
 }
 
 /** Loads SLA files relative to the working directory, reporting paths the way the user wrote them. */

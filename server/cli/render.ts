@@ -51,5 +51,9 @@ export function renderBudget(name: string, budget: LatencyBudget): string {
     budget.headroomMs >= 0
       ? `\n${formatDuration(budget.headroomMs)} headroom at P99\n`
       : `\n${formatDuration(-budget.headroomMs)} over the P99 target\n`;
-  return head + table(['component', 'budget', 'share of p99', 'cumulative', 'headroom'], rows, new Set([1, 2, 3, 4])) + foot;
+  return (
+    head +
+    table(['component', 'budget', 'share of p99', 'cumulative', 'headroom'], rows, new Set([1, 2, 3, 4])) +
+    foot
+  );
 }

@@ -25,7 +25,9 @@ export async function schemaCommand(io: Io, options: SchemaOptions): Promise<num
   if (options.check) {
     const current = await readFile(file, 'utf8').catch(() => undefined);
     if (current !== text) {
-      io.err(`${options.out} is ${current === undefined ? 'missing' : 'stale'}: run \`slactl schema --out ${options.out}\`\n`);
+      io.err(
+        `${options.out} is ${current === undefined ? 'missing' : 'stale'}: run \`slactl schema --out ${options.out}\`\n`,
+      );
       return 1;
     }
     io.out(`${options.out} is up to date\n`);

@@ -26,7 +26,13 @@ export async function validateCommand(io: Io, options: ValidateOptions): Promise
         service: plan.service,
         objectives: plan.objectives.map((o) => ({ slo: o.slo, target: o.target })),
         ...(plan.budget
-          ? { budget: { p99Ms: plan.budget.p99Ms, totalMs: plan.budget.totalMs, headroomMs: plan.budget.headroomMs } }
+          ? {
+              budget: {
+                p99Ms: plan.budget.p99Ms,
+                totalMs: plan.budget.totalMs,
+                headroomMs: plan.budget.headroomMs,
+              },
+            }
           : {}),
       })),
       errors: result.diagnostics.filter((d) => d.severity === 'error').length,

@@ -3,8 +3,10 @@ import { formatDuration } from '../lib/units.js';
 import type { AlertRef, DiffReport, SlaDiff } from './diff.js';
 
 const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
-const cell = (text: string | undefined): string => (text === undefined ? '—' : text.replace(/\|/g, '\\|').replace(/\n/g, ' '));
-const ms = (value: number | undefined): string => (value === undefined ? '—' : value === 0 ? '0ms' : formatDuration(value));
+const cell = (text: string | undefined): string =>
+  text === undefined ? '—' : text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const ms = (value: number | undefined): string =>
+  value === undefined ? '—' : value === 0 ? '0ms' : formatDuration(value);
 
 function alertName(ref: AlertRef): string {
   const labels = Object.entries(ref.labels)
@@ -17,7 +19,8 @@ function renderSla(sla: SlaDiff): string {
   const lines: string[] = [`### ${sla.name} — ${sla.status}`, '', `File: ${code(sla.file)}`, ''];
   if (sla.objectives.length > 0) {
     lines.push('**Objectives**', '', '| | before | after |', '|---|---|---|');
-    for (const change of sla.objectives) lines.push(`| ${cell(change.key)} | ${cell(change.before)} | ${cell(change.after)} |`);
+    for (const change of sla.objectives)
+      lines.push(`| ${cell(change.key)} | ${cell(change.before)} | ${cell(change.after)} |`);
     lines.push('');
   }
   if (sla.budget.length > 0) {

@@ -80,7 +80,10 @@ export function objectiveFacts(plan: SlaPlan): Map<string, string> {
     if (alert.alertname === 'LatencyComponentOverBudget' || alert.alertname === 'StreamStalled') continue;
     const extra =
       alert.signal.kind === 'recall' ? ` (k=${alert.signal.k}, min ${alert.signal.minProbes} probes)` : '';
-    facts.set(`${alert.alertname}${subject ? ` ${subject}` : ''}`, `${alert.op} ${thresholdValue(alert)}${extra}`);
+    facts.set(
+      `${alert.alertname}${subject ? ` ${subject}` : ''}`,
+      `${alert.op} ${thresholdValue(alert)}${extra}`,
+    );
   }
   for (const [key, value] of Object.entries(plan.labels)) facts.set(`label ${key}`, value);
   return facts;
@@ -139,7 +142,9 @@ function compareFacts(before: Map<string, string>, after: Map<string, string>): 
 function compareBudgets(before: SlaPlan | undefined, after: SlaPlan | undefined): BudgetChange[] {
   const b = new Map((before?.budget?.rows ?? []).map((r) => [r.component, r.budgetMs]));
   const a = new Map((after?.budget?.rows ?? []).map((r) => [r.component, r.budgetMs]));
-  const order = [...new Set([...(after?.budget?.rows ?? []), ...(before?.budget?.rows ?? [])].map((r) => r.component))];
+  const order = [
+    ...new Set([...(after?.budget?.rows ?? []), ...(before?.budget?.rows ?? [])].map((r) => r.component)),
+  ];
   const out: BudgetChange[] = [];
   for (const component of order) {
     const beforeMs = b.get(component);
@@ -180,7 +185,10 @@ export function diffSnapshots(base: Snapshot, head: Snapshot): DiffReport {
       if (fields.length > 0) changed.push({ ...entry.ref, fields });
     }
     const status = !b ? 'added' : !a ? 'removed' : 'changed';
-    if (status === 'changed' && objectives.length + budget.length + added.length + removed.length + changed.length === 0) {
+    if (
+      status === 'changed' &&
+      objectives.length + budget.length + added.length + removed.length + changed.length === 0
+    ) {
       continue;
     }
     slas.push({

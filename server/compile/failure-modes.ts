@@ -35,6 +35,7 @@ export function componentFailureMode(component: string): FailureMode {
 /** Every runbook id the compiler can reference, for checks that each one exists. */
 export function allRunbookIds(): string[] {
   const ids = new Set<string>();
-  for (const mode of [...Object.values(FAILURE_MODES), ...Object.values(COMPONENT_MODES)]) ids.add(mode.runbook);
+  for (const mode of [...Object.values(FAILURE_MODES), ...Object.values(COMPONENT_MODES)])
+    ids.add(mode.runbook);
   return [...ids].sort();
 }

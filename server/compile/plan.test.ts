@@ -37,7 +37,16 @@ describe('buildPlan', () => {
       ['latency-p999', 0.999, 0.001, '99.9% of requests complete within 250ms'],
     ]);
     expect(plan.objectives[1]!.sli).toEqual({ kind: 'latency', service: 'recs-api', thresholdSeconds: 0.1 });
-    expect(plan.objectives[0]!.tiers.map((t) => [t.id, t.severity, t.factor, t.longWindowMs / 60_000, t.shortWindowMs / 60_000, t.forMs / 60_000])).toEqual([
+    expect(
+      plan.objectives[0]!.tiers.map((t) => [
+        t.id,
+        t.severity,
+        t.factor,
+        t.longWindowMs / 60_000,
+        t.shortWindowMs / 60_000,
+        t.forMs / 60_000,
+      ]),
+    ).toEqual([
       ['page-fast', 'critical', 14.4, 60, 5, 2],
       ['page-slow', 'critical', 6, 360, 30, 12],
       ['ticket-fast', 'warning', 3, 1440, 120, 48],
@@ -78,7 +87,11 @@ describe('buildPlan', () => {
       'StreamCatchUpSlow {"consumer_group":"feature-pipeline"} 60',
       'StreamStalled {"consumer_group":"feature-pipeline"} 0',
     ]);
-    expect(plan.thresholds.find((t) => t.subject.component === 'vector_search')?.runbook).toBe('vector-index-degradation');
-    expect(plan.thresholds.find((t) => t.subject.component === 'network')?.runbook).toBe('component-over-budget');
+    expect(plan.thresholds.find((t) => t.subject.component === 'vector_search')?.runbook).toBe(
+      'vector-index-degradation',
+    );
+    expect(plan.thresholds.find((t) => t.subject.component === 'network')?.runbook).toBe(
+      'component-over-budget',
+    );
   });
 });

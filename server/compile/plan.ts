@@ -67,7 +67,11 @@ function objectives(doc: SlaDocument, windowMs: number): RatioObjective[] {
   }
   const latency = doc.spec.latency;
   if (latency) {
-    const percentiles: Array<{ slo: 'latency-p99' | 'latency-p999'; target: number; ms: number | undefined }> = [
+    const percentiles: Array<{
+      slo: 'latency-p99' | 'latency-p999';
+      target: number;
+      ms: number | undefined;
+    }> = [
       { slo: 'latency-p99', target: 0.99, ms: latency.p99 },
       { slo: 'latency-p999', target: 0.999, ms: latency.p999 },
     ];
@@ -162,7 +166,14 @@ function thresholds(doc: SlaDocument): ThresholdAlert[] {
     out.push({
       alertname: 'VectorRecallBelowTarget',
       severity: 'critical',
-      signal: { kind: 'recall', service, index: entry.index, k: entry.k, windowMs: t.recallWindowMs, minProbes },
+      signal: {
+        kind: 'recall',
+        service,
+        index: entry.index,
+        k: entry.k,
+        windowMs: t.recallWindowMs,
+        minProbes,
+      },
       op: '<',
       threshold: entry.min,
       forMs: t.recallForMs,

@@ -16,7 +16,8 @@ export interface Diagnostic {
 }
 
 /** The outcome of checking user input: a value, or the diagnostics that prevent one. */
-export type Result<T> = { ok: true; value: T; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+export type Result<T> =
+  { ok: true; value: T; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /** True when any diagnostic is an error (warnings alone do not fail). */
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -38,9 +38,17 @@ export function parseDuration(input: unknown): UnitResult {
         };
       }
       if (/^\d+(?:\.\d+)?$/.test(rest)) {
-        return { ok: false, message: `duration "${input}" has no unit`, hint: `for example ${rest}ms or ${rest}s` };
+        return {
+          ok: false,
+          message: `duration "${input}" has no unit`,
+          hint: `for example ${rest}ms or ${rest}s`,
+        };
       }
-      return { ok: false, message: `"${input}" is not a duration`, hint: 'for example 100ms, 1.5s, 5m or 1h30m' };
+      return {
+        ok: false,
+        message: `"${input}" is not a duration`,
+        hint: 'for example 100ms, 1.5s, 5m or 1h30m',
+      };
     }
     const unit = match[2] as DurationUnit;
     if (ranks[unit] >= lastRank) {

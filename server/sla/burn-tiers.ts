@@ -19,9 +19,21 @@ export interface BurnTierSpec {
 /** Budget share and windows per tier; with a 30d window the factors are 14.4, 6, 3 and 1. */
 const BASE_TIERS: ReadonlyArray<Omit<BurnTierSpec, 'factor' | 'forMs'>> = [
   { id: 'page-fast', severity: 'critical', budgetShare: 0.02, longWindowMs: HOUR, shortWindowMs: 5 * MINUTE },
-  { id: 'page-slow', severity: 'critical', budgetShare: 0.05, longWindowMs: 6 * HOUR, shortWindowMs: 30 * MINUTE },
+  {
+    id: 'page-slow',
+    severity: 'critical',
+    budgetShare: 0.05,
+    longWindowMs: 6 * HOUR,
+    shortWindowMs: 30 * MINUTE,
+  },
   { id: 'ticket-fast', severity: 'warning', budgetShare: 0.1, longWindowMs: DAY, shortWindowMs: 2 * HOUR },
-  { id: 'ticket-slow', severity: 'warning', budgetShare: 0.1, longWindowMs: 3 * DAY, shortWindowMs: 6 * HOUR },
+  {
+    id: 'ticket-slow',
+    severity: 'warning',
+    budgetShare: 0.1,
+    longWindowMs: 3 * DAY,
+    shortWindowMs: 6 * HOUR,
+  },
 ];
 
 /** The shortest SLA window any tier fits in. */

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { checkSlaSources } from './load.js';
 
 const EXAMPLES = ['recommendations', 'search-rag', 'fraud-scoring'].map((name) =>
@@ -48,7 +48,19 @@ const anyValue = fc.oneof(
   fc.double({ noNaN: false }),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('100ms', '0s', '-5m', '99.9%', '100%', '0%', '1e9', '{{window}}', 'sum(rate(x[', '\u0000', '~'),
+  fc.constantFrom(
+    '100ms',
+    '0s',
+    '-5m',
+    '99.9%',
+    '100%',
+    '0%',
+    '1e9',
+    '{{window}}',
+    'sum(rate(x[',
+    '\u0000',
+    '~',
+  ),
   fc.array(fc.integer(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 2 }),
 );
@@ -58,7 +70,10 @@ describe('validator under mutation', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...EXAMPLES),
-        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.string({ maxLength: 4 })), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 3 }), fc.string({ maxLength: 4 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         (text, edits) => {
           let mutated = text;
           for (const [at, deleteCount, insert] of edits) {
@@ -86,9 +101,9 @@ describe('validator under mutation', () => {
             (p) => p.length > 0 && (action !== 'add' || typeof p[p.length - 1] === 'string'),
           );
           const path = all[pick % all.length]!;
-          if (action === 'replace') doc.setIn(path, doc.createNode(value) as Node);
+          if (action === 'replace') doc.setIn(path, doc.createNode(value));
           else if (action === 'delete') doc.deleteIn(path);
-          else doc.setIn([...path.slice(0, -1), 'unexpectedKey'], doc.createNode(value) as Node);
+          else doc.setIn([...path.slice(0, -1), 'unexpectedKey'], doc.createNode(value));
           assertExplained(doc.toString());
         },
       ),

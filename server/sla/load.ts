@@ -28,7 +28,11 @@ export interface SlaSource {
   text: string;
 }
 
-function yamlDiagnostic(source: SourceDoc, error: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning'): Diagnostic {
+function yamlDiagnostic(
+  source: SourceDoc,
+  error: { code: string; message: string; pos: [number, number] },
+  severity: 'error' | 'warning',
+): Diagnostic {
   const pos = positionAt(source, error.pos[0]);
   const firstLine = error.message.split('\n')[0] ?? error.message;
   // yaml appends " at line L, column C" to its messages; the position is already in the prefix.
@@ -91,7 +95,8 @@ export function checkSlaSources(sources: readonly SlaSource[]): LoadResult {
       if (data === null || data === undefined) continue; // a document with nothing but comments
       const docDiagnostics: Diagnostic[] = [];
       const parsed = slaSchema.safeParse(data);
-      if (!parsed.success) docDiagnostics.push(...issuesToDiagnostics(parsed.error.issues, source, slaSchema, data));
+      if (!parsed.success)
+        docDiagnostics.push(...issuesToDiagnostics(parsed.error.issues, source, slaSchema, data));
       docDiagnostics.push(...semanticChecks(source, data));
 
       const name = (data as { metadata?: { name?: unknown } } | null)?.metadata?.name;
@@ -127,7 +132,8 @@ export function checkSlaSources(sources: readonly SlaSource[]): LoadResult {
         }
       }
       diagnostics.push(...docDiagnostics);
-      if (parsed.success && !hasErrors(docDiagnostics)) slas.push({ file, line: namePos.line, doc: parsed.data });
+      if (parsed.success && !hasErrors(docDiagnostics))
+        slas.push({ file, line: namePos.line, doc: parsed.data });
     }
   }
   return { slas, diagnostics: sortDiagnostics(diagnostics), files: sources.map((s) => s.file) };
@@ -158,7 +164,10 @@ export async function findSlaFiles(paths: readonly string[], cwd: string = proce
  * Reads and checks SLA files and folders; a missing path is a diagnostic, not an exception. Paths are
  * resolved against `cwd` and shown in diagnostics as given.
  */
-export async function loadSlaFiles(paths: readonly string[], cwd: string = process.cwd()): Promise<LoadResult> {
+export async function loadSlaFiles(
+  paths: readonly string[],
+  cwd: string = process.cwd(),
+): Promise<LoadResult> {
   const missing: Diagnostic[] = [];
   const existing: string[] = [];
   for (const p of paths) {

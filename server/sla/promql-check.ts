@@ -44,5 +44,8 @@ export function findSelectorError(selector: string): PromqlError | undefined {
   const prefix = 'x{';
   const error = findPromqlError(`${prefix}${selector}}`);
   if (!error) return undefined;
-  return { offset: Math.max(0, Math.min(error.offset - prefix.length, selector.length)), message: error.message };
+  return {
+    offset: Math.max(0, Math.min(error.offset - prefix.length, selector.length)),
+    message: error.message,
+  };
 }

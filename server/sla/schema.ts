@@ -39,7 +39,10 @@ export function duration(options: { min?: number; description?: string } = {}) {
       }
       return parsed.value;
     })
-    .meta({ slactlUnit: 'duration', description: options.description ?? 'A duration: 250ms, 1.5s, 5m, 1h, 30d' });
+    .meta({
+      slactlUnit: 'duration',
+      description: options.description ?? 'A duration: 250ms, 1.5s, 5m, 1h, 30d',
+    });
 }
 
 /** A ratio (`99.9%` or `0.999`) within the given bounds, yielding a number. */
@@ -104,7 +107,9 @@ const latencySli = z
     histogram: z
       .string()
       .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: 'must be a Prometheus metric name' })
-      .describe('Base name of a classic Prometheus histogram (without _bucket); its le buckets must include the thresholds.'),
+      .describe(
+        'Base name of a classic Prometheus histogram (without _bucket); its le buckets must include the thresholds.',
+      ),
     selector: z
       .string()
       .optional()
@@ -121,7 +126,9 @@ const availabilitySli = z
 
 const componentName = z
   .string()
-  .regex(COMPONENT_PATTERN, { error: 'must be snake_case: a lower-case letter, then lower-case letters, digits or _' });
+  .regex(COMPONENT_PATTERN, {
+    error: 'must be snake_case: a lower-case letter, then lower-case letters, digits or _',
+  });
 
 export const slaSchema = z
   .strictObject({
@@ -152,7 +159,9 @@ export const slaSchema = z
           budget: z
             .record(componentName, duration())
             .optional()
-            .describe('Serving-path components in order and their share of the p99; the sum must fit in p99.'),
+            .describe(
+              'Serving-path components in order and their share of the p99; the sum must fit in p99.',
+            ),
           sli: latencySli.optional(),
         })
         .optional(),
@@ -167,7 +176,9 @@ export const slaSchema = z
           z.strictObject({
             feature: ident('Feature name.'),
             maxAge: duration({ description: 'Older than this: stale (alert).' }),
-            fallbackAfter: duration({ description: 'Older than this: serve the fallback (critical); > maxAge.' }).optional(),
+            fallbackAfter: duration({
+              description: 'Older than this: serve the fallback (critical); > maxAge.',
+            }).optional(),
           }),
         )
         .optional(),
@@ -199,12 +210,19 @@ export const slaSchema = z
         .strictObject({
           nullRate: z
             .strictObject({
-              max: ratio({ exclusiveMin: true, exclusiveMax: true, description: 'Highest acceptable null rate.' }),
+              max: ratio({
+                exclusiveMin: true,
+                exclusiveMax: true,
+                description: 'Highest acceptable null rate.',
+              }),
             })
             .optional(),
           drift: z
             .strictObject({
-              psi: z.number().positive().describe('PSI above which the distribution has drifted (0.2 is customary).'),
+              psi: z
+                .number()
+                .positive()
+                .describe('PSI above which the distribution has drifted (0.2 is customary).'),
             })
             .optional(),
           streamLag: z

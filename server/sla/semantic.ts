@@ -121,7 +121,13 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
         'features first go stale (alert), later so stale that the fallback is served',
       );
     }
-    duplicate(seenFeatures, get(data, ['spec', 'freshness', i, 'feature']), i, ['spec', 'freshness'], 'feature');
+    duplicate(
+      seenFeatures,
+      get(data, ['spec', 'freshness', i, 'feature']),
+      i,
+      ['spec', 'freshness'],
+      'feature',
+    );
   });
 
   const seenRecall = new Map<string, number>();
@@ -199,7 +205,13 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
   if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
     const keys = ['latency', 'availability', 'freshness', 'recall', 'signals'];
     if (!keys.some((k) => (spec as Raw)[k] !== undefined)) {
-      report('error', 'no_objectives', ['spec'], 'the SLA declares no objectives', `add one of: ${keys.join(', ')}`);
+      report(
+        'error',
+        'no_objectives',
+        ['spec'],
+        'the SLA declares no objectives',
+        `add one of: ${keys.join(', ')}`,
+      );
     }
   }
 
@@ -233,8 +245,16 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
           target: ratioAt(['spec', 'availability', 'objective']),
           what: 'availability',
         },
-        { path: ['spec', 'latency', 'p99'], target: p99 === undefined ? undefined : 0.99, what: 'p99 latency' },
-        { path: ['spec', 'latency', 'p999'], target: p999 === undefined ? undefined : 0.999, what: 'p999 latency' },
+        {
+          path: ['spec', 'latency', 'p99'],
+          target: p99 === undefined ? undefined : 0.99,
+          what: 'p99 latency',
+        },
+        {
+          path: ['spec', 'latency', 'p999'],
+          target: p999 === undefined ? undefined : 0.999,
+          what: 'p999 latency',
+        },
       ];
       for (const { path, target, what } of objectivePaths) {
         if (fastest && target !== undefined && target > 0 && target < 1) {
@@ -274,7 +294,15 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
       );
     }
     const error = findPromqlError(query);
-    if (error) report('error', 'promql_syntax', path, error.message, undefined, offsetInScalar(source, node, error.offset));
+    if (error)
+      report(
+        'error',
+        'promql_syntax',
+        path,
+        error.message,
+        undefined,
+        offsetInScalar(source, node, error.offset),
+      );
   }
   const selector = get(data, ['spec', 'latency', 'sli', 'selector']);
   if (typeof selector === 'string' && selector.trim() !== '') {

@@ -8,7 +8,9 @@ import { issuesToDiagnostics } from './zod-diagnostics.js';
 
 const httpUrl = z
   .string()
-  .refine((value) => /^https?:\/\/[^/\s]+/.test(value) && URL.canParse(value), { error: 'must be an http(s) URL' });
+  .refine((value) => /^https?:\/\/[^/\s]+/.test(value) && URL.canParse(value), {
+    error: 'must be an http(s) URL',
+  });
 
 export const settingsSchema = z.strictObject({
   compile: z
@@ -35,7 +37,9 @@ export type Settings = z.output<typeof settingsSchema>;
 /** Reads settings from `file`; a missing file yields empty settings, a bad one positioned diagnostics. */
 export async function loadSettings(
   file: string,
-): Promise<{ ok: true; value: Settings; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] }> {
+): Promise<
+  { ok: true; value: Settings; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] }
+> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -70,7 +74,10 @@ export function parseSettings(
   const data: unknown = doc.toJS() ?? {};
   const parsed = settingsSchema.safeParse(data);
   if (!parsed.success) {
-    return { ok: false, diagnostics: sortDiagnostics(issuesToDiagnostics(parsed.error.issues, source, settingsSchema, data)) };
+    return {
+      ok: false,
+      diagnostics: sortDiagnostics(issuesToDiagnostics(parsed.error.issues, source, settingsSchema, data)),
+    };
   }
   return { ok: true, value: parsed.data, diagnostics };
 }

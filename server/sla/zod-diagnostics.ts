@@ -53,7 +53,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string "${value}"`;
-  return `${typeof value} ${String(value)}`;
+  return `${typeof value} ${JSON.stringify(value) ?? typeof value}`;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -111,7 +111,11 @@ export function issuesToDiagnostics(
         for (const key of issue.keys) {
           const guess = suggest(key, known);
           const hint =
-            guess !== undefined ? `did you mean "${guess}"?` : known.length > 0 ? `allowed: ${known.join(', ')}` : undefined;
+            guess !== undefined
+              ? `did you mean "${guess}"?`
+              : known.length > 0
+                ? `allowed: ${known.join(', ')}`
+                : undefined;
           out.push(at('unknown_key', [...path, key], `unknown key "${key}"`, hint, true));
         }
         break;
@@ -131,7 +135,9 @@ export function issuesToDiagnostics(
             ),
           );
         } else if (path.length === 0) {
-          out.push(at('invalid_type', path, `expected an SLA document (a mapping), got ${describeValue(input)}`));
+          out.push(
+            at('invalid_type', path, `expected an SLA document (a mapping), got ${describeValue(input)}`),
+          );
         } else {
           out.push(at('invalid_type', path, `expected ${expected}, got ${describeValue(input)}`));
         }
@@ -141,7 +147,9 @@ export function issuesToDiagnostics(
         const input = valueAt(data, path);
         if (input === undefined) {
           const parent = path.slice(0, -1);
-          out.push(at('missing_field', parent, `missing required field "${field}"`, undefined, parent.length > 0));
+          out.push(
+            at('missing_field', parent, `missing required field "${field}"`, undefined, parent.length > 0),
+          );
         } else {
           out.push(at('invalid_type', path, `expected a string or number, got ${describeValue(input)}`));
         }
@@ -161,7 +169,12 @@ export function issuesToDiagnostics(
           );
         } else if (field === 'kind') {
           out.push(
-            at('unsupported_kind', path, `unsupported kind ${JSON.stringify(input)}`, `set kind: ${options[0]}`),
+            at(
+              'unsupported_kind',
+              path,
+              `unsupported kind ${JSON.stringify(input)}`,
+              `set kind: ${options[0]}`,
+            ),
           );
         } else {
           const guess = typeof input === 'string' ? suggest(input, options) : undefined;
@@ -191,9 +204,14 @@ export function issuesToDiagnostics(
       case 'too_small':
       case 'too_big': {
         const input = valueAt(data, path);
-        const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+        const bound =
+          issue.code === 'too_small'
+            ? `at least ${String(issue.minimum)}`
+            : `at most ${String(issue.maximum)}`;
         const exclusive =
-          issue.code === 'too_small' && issue.inclusive === false ? `greater than ${String(issue.minimum)}` : bound;
+          issue.code === 'too_small' && issue.inclusive === false
+            ? `greater than ${String(issue.minimum)}`
+            : bound;
         out.push(at('out_of_range', path, `${JSON.stringify(input)} is out of range: must be ${exclusive}`));
         break;
       }
