@@ -1,6 +1,7 @@
 // `slactl budget <name> [paths…] [--format text|json]`
 import { hasErrors } from '../lib/diagnostics.js';
 import { suggest } from '../lib/diagnostics.js';
+import { emitBudget } from '../compile/emit-budget.js';
 import { loadProject, plansOf } from './project.js';
 import { renderBudget, renderDiagnostics } from './render.js';
 import type { Io } from './io.js';
@@ -33,7 +34,8 @@ export async function budgetCommand(io: Io, options: BudgetOptions): Promise<num
     return 1;
   }
   if (options.format === 'json') {
-    io.out(`${JSON.stringify({ sla: plan.name, service: plan.service, ...plan.budget }, null, 2)}\n`);
+    // The same document as alerts/<name>.budget.json.
+    io.out(emitBudget(plan) ?? '');
   } else {
     io.out(renderBudget(plan.name, plan.budget));
   }

@@ -216,3 +216,18 @@ describe('checkSlaSources', () => {
     );
   });
 });
+
+describe('regressions', () => {
+  it('does not count an empty signals block as an objective', () => {
+    const text = VALID.slice(0, VALID.indexOf('  latency:')) + '  signals: {}\n';
+    expect(summary(text)).toEqual([['no_objectives', 'error', 8, 3]]);
+  });
+
+  it('allows one recall entry per index, whatever its k', () => {
+    const text = mutate(
+      'spec:\n',
+      'spec:\n  recall:\n    - { index: p, k: 10, min: 0.9 }\n    - { index: p, k: 5, min: 0.9 }\n',
+    );
+    expect(summary(text)).toEqual([['duplicate_entry', 'error', 10, 7]]);
+  });
+});

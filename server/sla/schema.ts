@@ -124,11 +124,9 @@ const availabilitySli = z
   })
   .describe("The team's own availability metrics instead of the collector's.");
 
-const componentName = z
-  .string()
-  .regex(COMPONENT_PATTERN, {
-    error: 'must be snake_case: a lower-case letter, then lower-case letters, digits or _',
-  });
+const componentName = z.string().regex(COMPONENT_PATTERN, {
+  error: 'must be snake_case: a lower-case letter, then lower-case letters, digits or _',
+});
 
 export const slaSchema = z
   .strictObject({

@@ -130,13 +130,10 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
     );
   });
 
+  // One entry per index: recall and tombstone alerts are labelled by index, so two entries would collide.
   const seenRecall = new Map<string, number>();
-  list(data, ['spec', 'recall']).forEach((entry, i) => {
-    const index = get(entry, ['index']);
-    const k = get(entry, ['k']);
-    if (typeof index === 'string' && typeof k === 'number') {
-      duplicate(seenRecall, `${index} @${k}`, i, ['spec', 'recall'], 'index and k');
-    }
+  list(data, ['spec', 'recall']).forEach((_, i) => {
+    duplicate(seenRecall, get(data, ['spec', 'recall', i, 'index']), i, ['spec', 'recall'], 'index');
   });
   const seenGroups = new Map<string, number>();
   list(data, ['spec', 'signals', 'streamLag']).forEach((_, i) => {
@@ -204,7 +201,13 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
   const spec = get(data, ['spec']);
   if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
     const keys = ['latency', 'availability', 'freshness', 'recall', 'signals'];
-    if (!keys.some((k) => (spec as Raw)[k] !== undefined)) {
+    const declared = (k: string): boolean => {
+      const value = (spec as Raw)[k];
+      if (value === undefined || value === null) return false;
+      if (Array.isArray(value)) return value.length > 0;
+      return typeof value !== 'object' || Object.keys(value).length > 0;
+    };
+    if (!keys.some(declared)) {
       report(
         'error',
         'no_objectives',
@@ -265,7 +268,9 @@ export function semanticChecks(source: SourceDoc, data: unknown): Diagnostic[] {
               'page_tier_cannot_fire',
               path,
               `the ${what} objective ${formatPercent(target)} leaves a ${formatPercent(1 - target)} error budget; the fastest page tier needs an error ratio above ${formatPercent(threshold)} (${formatNumber(fastest.factor)}× the budget), which cannot happen`,
-              `objectives below ${formatPercent(Number((1 - 1 / fastest.factor).toPrecision(4)))} only page through the slower tiers`,
+              what === 'availability'
+                ? `objectives below ${formatPercent(Number((1 - 1 / fastest.factor).toPrecision(4)))} only page through the slower tiers`
+                : 'a shorter window lowers the factor; latency percentiles only page through the slower tiers otherwise',
             );
           }
         }

@@ -6,11 +6,9 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics.
 import { positionAt, type SourceDoc } from './positions.js';
 import { issuesToDiagnostics } from './zod-diagnostics.js';
 
-const httpUrl = z
-  .string()
-  .refine((value) => /^https?:\/\/[^/\s]+/.test(value) && URL.canParse(value), {
-    error: 'must be an http(s) URL',
-  });
+const httpUrl = z.string().refine((value) => /^https?:\/\/[^/\s]+/.test(value) && URL.canParse(value), {
+  error: 'must be an http(s) URL',
+});
 
 export const settingsSchema = z.strictObject({
   compile: z

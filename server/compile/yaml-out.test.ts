@@ -1,0 +1,88 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { toYaml, type YamlValue } from './yaml-out.js';
+
+const text = fc.oneof(
+  fc.string(),
+  fc.constantFrom(
+    '',
+    'true',
+    'No',
+    '~',
+    '0.1',
+    '1e3',
+    '-x',
+    '- x',
+    'a: b',
+    'a #b',
+    '{{ $value }}',
+    'x:',
+    ' lead',
+    'trail ',
+    'line\nbreak',
+    '"q"',
+    "'q'",
+    '@at',
+    '`tick`',
+    '%p',
+    '.5',
+    '+1',
+    '0x1F',
+    '2026-11-22',
+    'le="0.1"',
+  ),
+);
+const leaf = fc.oneof(
+  text,
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: false }),
+  fc.boolean(),
+  fc.constant(null),
+);
+const tree: fc.Arbitrary<YamlValue> = fc.letrec<{ node: YamlValue }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small' },
+    leaf,
+    fc.array(tie('node'), { maxLength: 4 }),
+    fc.dictionary(text, tie('node'), { maxKeys: 4 }),
+  ),
+})).node;
+
+describe('toYaml', () => {
+  it('round-trips through the yaml parser', () => {
+    fc.assert(
+      fc.property(fc.dictionary(text, tree, { maxKeys: 5 }), (value) => {
+        expect(parse(toYaml(value))).toEqual(
+          JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v === -0 ? 0 : v))),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('writes rule files the way people write them', () => {
+    expect(
+      toYaml({
+        groups: [
+          {
+            name: 'g',
+            rules: [
+              { record: 'a:b', expr: 'sum(rate(x[5m])) > 0', labels: { le: '0.1', slo: 'availability' } },
+            ],
+          },
+        ],
+      }),
+    ).toMatchInlineSnapshot(`
+      "groups:
+        - name: g
+          rules:
+            - record: a:b
+              expr: sum(rate(x[5m])) > 0
+              labels:
+                le: "0.1"
+                slo: availability
+      "
+    `);
+  });
+});
