@@ -111,8 +111,8 @@ function alertRules(text: string | undefined): Map<string, RuleEntry> {
           ...(labels.severity !== undefined ? { severity: labels.severity } : {}),
         },
         body: {
-          expr: String(rule.expr ?? ''),
-          for: String(rule.for ?? ''),
+          expr: typeof rule.expr === 'string' ? rule.expr : '',
+          for: typeof rule.for === 'string' ? rule.for : '',
           ...Object.fromEntries(Object.entries(annotations).map(([k, v]) => [`annotations.${k}`, String(v)])),
         },
       });
@@ -169,7 +169,8 @@ export function diffSnapshots(base: Snapshot, head: Snapshot): DiffReport {
   for (const name of names) {
     const b = before.get(name);
     const a = after.get(name);
-    const objectives = compareFacts(b ? objectiveFacts(b) : new Map(), a ? objectiveFacts(a) : new Map());
+    const none = new Map<string, string>();
+    const objectives = compareFacts(b ? objectiveFacts(b) : none, a ? objectiveFacts(a) : none);
     const budget = compareBudgets(b, a);
     const rulesBefore = alertRules(base.rules.get(name));
     const rulesAfter = alertRules(head.rules.get(name));

@@ -58,13 +58,17 @@ describe('emitAlertmanager', () => {
   });
 
   it('only inhibits between alerts that exist', () => {
-    const config = parse(emitAlertmanager([checkoutPlan()], DEFAULT_SETTINGS)) as { inhibit_rules: unknown[] };
+    const config = parse(emitAlertmanager([checkoutPlan()], DEFAULT_SETTINGS)) as {
+      inhibit_rules: unknown[];
+    };
     expect(config.inhibit_rules).toHaveLength(1);
     expect(parse(emitAlertmanager([], DEFAULT_SETTINGS))).not.toHaveProperty('inhibit_rules');
   });
 
   it('does not depend on the order of the plans', () => {
     const plans = allFixturePlans();
-    expect(emitAlertmanager([...plans].reverse(), DEFAULT_SETTINGS)).toBe(emitAlertmanager(plans, DEFAULT_SETTINGS));
+    expect(emitAlertmanager([...plans].reverse(), DEFAULT_SETTINGS)).toBe(
+      emitAlertmanager(plans, DEFAULT_SETTINGS),
+    );
   });
 });

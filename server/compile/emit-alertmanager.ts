@@ -1,15 +1,15 @@
 // Emits alerts/alertmanager.yaml: one route to the control plane's webhook, and the inhibitions that keep
 // a page from arriving with its own ticket, a fallback with its staleness, a stall with its slow catch-up.
-import { Document } from 'yaml';
 import { generatedHeader } from './emit-rules.js';
 import type { CompileSettings, SlaPlan } from './ir.js';
 import { renderMatcher } from './promql.js';
+import { toYaml } from './yaml-out.js';
 
-interface InhibitRule {
+type InhibitRule = {
   source_matchers: string[];
   target_matchers: string[];
   equal: string[];
-}
+};
 
 function alertnames(plans: readonly SlaPlan[]): Set<string> {
   const names = new Set<string>();
@@ -42,7 +42,11 @@ function inhibitRules(plans: readonly SlaPlan[]): InhibitRule[] {
   ];
   for (const [source, target, subject] of pairs) {
     if (names.has(source) && names.has(target)) {
-      rules.push({ source_matchers: [name(source)], target_matchers: [name(target)], equal: ['sla', subject] });
+      rules.push({
+        source_matchers: [name(source)],
+        target_matchers: [name(target)],
+        equal: ['sla', subject],
+      });
     }
   }
   return rules;
@@ -77,8 +81,6 @@ export function emitAlertmanager(plans: SlaPlan[], settings: CompileSettings): s
     ],
     ...(inhibit.length > 0 ? { inhibit_rules: inhibit } : {}),
   };
-  const doc = new Document(config, { aliasDuplicateObjects: false });
   const slas = sorted.length === 0 ? 'none' : sorted.map((p) => p.name).join(', ');
-  doc.commentBefore = `${generatedHeader()}\n SLAs: ${slas}`;
-  return doc.toString({ lineWidth: 0 });
+  return toYaml(config, generatedHeader(undefined, `SLAs: ${slas}`));
 }

@@ -21,8 +21,11 @@ function golden(name: string, actual: string): void {
     writeFileSync(path, actual);
     return;
   }
-  if (!existsSync(path)) throw new Error(`missing golden file ${path}: run UPDATE_GOLDEN=1 npx vitest run ${name}`);
-  expect(actual, `${name} differs from its golden file (UPDATE_GOLDEN=1 to accept)`).toBe(readFileSync(path, 'utf8'));
+  if (!existsSync(path))
+    throw new Error(`missing golden file ${path}: run UPDATE_GOLDEN=1 npx vitest run ${name}`);
+  expect(actual, `${name} differs from its golden file (UPDATE_GOLDEN=1 to accept)`).toBe(
+    readFileSync(path, 'utf8'),
+  );
 }
 
 describe('golden files', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -128,12 +129,19 @@ describe('label values for custom selectors', () => {
       { name: 'job', op: '=', value: 'x' },
       { name: 'code', op: '=~', value: '5..' },
     ] as const;
-    expect(solveLabels([[{ name: 'job', op: '=', value: 'x' }]], [errors])).toEqual({ job: 'x', code: '200' });
-    expect(solveLabels([[{ name: 'a', op: '!~', value: '.+' }]], [[{ name: 'b', op: '!=', value: 'v' }]])).toEqual({ b: 'v' });
+    expect(solveLabels([[{ name: 'job', op: '=', value: 'x' }]], [errors])).toEqual({
+      job: 'x',
+      code: '200',
+    });
+    expect(
+      solveLabels([[{ name: 'a', op: '!~', value: '.+' }]], [[{ name: 'b', op: '!=', value: 'v' }]]),
+    ).toEqual({ b: 'v' });
   });
 
   it('gives up when nothing simple fits', () => {
-    expect(solveLabels([[{ name: 'a', op: '=', value: '1' }], [{ name: 'a', op: '=', value: '2' }]])).toBeUndefined();
+    expect(
+      solveLabels([[{ name: 'a', op: '=', value: '1' }], [{ name: 'a', op: '=', value: '2' }]]),
+    ).toBeUndefined();
     expect(solveLabels([[{ name: 'a', op: '=~', value: 'q{3}z' }]])).toEqual({ a: 'qqqz' });
   });
 });
@@ -176,7 +184,9 @@ describe('emitRuleTests', () => {
       expect(file.rule_files).toEqual([`${plan.name}.rules.yaml`]);
       expect(file.evaluation_interval).toBe('1m');
       for (const rule of alertRules(plan, DEFAULT_SETTINGS)) {
-        const tests = file.tests.flatMap((g) => g.alert_rule_test ?? []).filter((t) => t.alertname === rule.alert);
+        const tests = file.tests
+          .flatMap((g) => g.alert_rule_test ?? [])
+          .filter((t) => t.alertname === rule.alert);
         const firing = tests.filter((t) =>
           t.exp_alerts.some((a) => Object.entries(rule.labels).every(([k, v]) => a.exp_labels[k] === v)),
         );
@@ -197,7 +207,9 @@ describe('emitRuleTests', () => {
     const first = group.alert_rule_test![1]!;
     expect(first.exp_alerts).toHaveLength(1);
     expect(first.exp_alerts[0]!.exp_labels.burn_tier).toBe('page-fast');
-    expect(first.exp_alerts[0]!.exp_annotations.description).toContain('burned at 1000.0× the sustainable rate');
+    expect(first.exp_alerts[0]!.exp_annotations.description).toContain(
+      'burned at 1000.0× the sustainable rate',
+    );
   });
 
   it('models p99 and p999 on one histogram together', () => {
@@ -209,7 +221,8 @@ describe('emitRuleTests', () => {
     expect(slos(p99)).toEqual(new Set(['latency-p99']));
     expect(slos(p999)).toEqual(new Set(['latency-p99', 'latency-p999']));
     // p99 breach: slow requests between 100ms and 250ms, so the 0.25 bucket keeps counting them.
-    const bucket = (g: typeof p99, le: string) => g.input_series.find((s) => s.series.includes(`le="${le}"`))!.values;
+    const bucket = (g: typeof p99, le: string) =>
+      g.input_series.find((s) => s.series.includes(`le="${le}"`))!.values;
     expect(bucket(p99, '0.1')).toMatch(/^0\+100x30 3000x\d+ /);
     expect(bucket(p99, '0.25')).toMatch(/^0\+100x30 3100\+100x\d+ /);
     expect(bucket(p999, '0.25')).toMatch(/^0\+100x30 3000x\d+ /);
@@ -226,7 +239,10 @@ describe('emitRuleTests', () => {
 
   it('synthesizes series for the team’s own selectors', () => {
     const series = load(checkoutPlan()).tests[0]!.input_series.map((s) => s.series);
-    expect(series).toEqual(['http_requests_total{code="5xx",job="checkout"}', 'http_requests_total{code="200",job="checkout"}']);
+    expect(series).toEqual([
+      'http_requests_total{code="5xx",job="checkout"}',
+      'http_requests_total{code="200",job="checkout"}',
+    ]);
   });
 
   it('skips what it cannot synthesize, with a warning naming the SLA and objective', () => {
@@ -234,12 +250,33 @@ describe('emitRuleTests', () => {
     const availability = plan.objectives[0]!;
     const broken: RatioObjective = {
       ...availability,
-      sli: { kind: 'custom-ratio', errors: 'sum by (code) (rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' },
+      sli: {
+        kind: 'custom-ratio',
+        errors: 'sum by (code) (rate(e[{{window}}]))',
+        total: 'sum(rate(t[{{window}}]))',
+      },
     };
     const { text, warnings } = emit({ ...plan, objectives: [broken, ...plan.objectives.slice(1)] });
-    expect(warnings).toEqual([expect.stringMatching(/^checkout: objective availability: .*grouping by \(code\) keeps labels/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^checkout: objective availability: .*grouping by \(code\) keeps labels/),
+    ]);
     expect(text).not.toContain('SLOAvailabilityBurnRateHigh');
     expect(text).toContain('SLOLatencyBurnRateHigh');
+  });
+
+  it('refuses a ratio of rate() to increase()', () => {
+    const plan = checkoutPlan();
+    const mixed: RatioObjective = {
+      ...plan.objectives[0]!,
+      sli: {
+        kind: 'custom-ratio',
+        errors: 'sum(rate(e[{{window}}]))',
+        total: 'sum(increase(t[{{window}}]))',
+      },
+    };
+    expect(emit({ ...plan, objectives: [mixed] }).warnings).toEqual([
+      'checkout: objective availability: burn-rate alerts not tested by promtool: errors use rate() but total uses increase(): not a share of events',
+    ]);
   });
 
   it('refuses to guess when another objective of the same alert reads the same series', () => {
@@ -286,8 +323,50 @@ describe('emitRuleTests', () => {
     });
     expect(warnings).toEqual([
       expect.stringMatching(/objective availability: tier page-fast can never fire/),
-      expect.stringMatching(/FeatureStale \(user_profile\): not tested by promtool: 2 FeatureStale alerts read the same series/),
+      expect.stringMatching(
+        /FeatureStale \(user_profile\): not tested by promtool: 2 FeatureStale alerts read the same series/,
+      ),
       expect.stringMatching(/FeatureStale \(user_profile\): not tested/),
     ]);
+  });
+
+  it('answers any custom SLI with tests or a warning, never an exception', () => {
+    const plan = checkoutPlan();
+    const [availability, p99] = plan.objectives as [RatioObjective, RatioObjective];
+    const piece = fc.constantFrom(
+      'sum(rate(',
+      'x_total',
+      '{a="1"}',
+      '{a=~"b|c"}',
+      '{a!~".+"}',
+      '[{{window}}]',
+      ')) ',
+      ' or vector(0)',
+      'by (a) ',
+      '"',
+      '{',
+    );
+    const query = fc.oneof(
+      fc.string(),
+      fc.array(piece, { maxLength: 8 }).map((p) => p.join('')),
+    );
+    fc.assert(
+      fc.property(query, query, fc.string(), (errors, total, selectorText) => {
+        const custom: SlaPlan = {
+          ...plan,
+          objectives: [
+            { ...availability, sli: { kind: 'custom-ratio', errors, total } },
+            {
+              ...p99,
+              sli: { kind: 'custom-histogram', metric: 'h', selector: selectorText, thresholdSeconds: 0.3 },
+            },
+          ],
+        };
+        const { text, warnings } = emit(custom);
+        expect(typeof text).toBe('string');
+        for (const w of warnings) expect(w).toMatch(/^checkout: objective (availability|latency-p99): /);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

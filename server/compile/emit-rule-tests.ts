@@ -1,7 +1,6 @@
 // Emits alerts/<sla>.rules.test.yaml: promtool unit tests that drive every alert of an SLA through a
 // healthy period, a breach and a recovery, with input series synthesized from the plan and the expected
 // alerts (labels and annotations, exactly) computed from a small model of the rules.
-import { Document } from 'yaml';
 import { formatDuration, formatNumber } from '../lib/units.js';
 import type { CompileSettings, RatioObjective, Signal, Sli, SlaPlan, ThresholdAlert } from './ir.js';
 import { alertRules, generatedHeader, tierWindows } from './emit-rules.js';
@@ -18,6 +17,7 @@ import {
   isMetricName,
 } from './promql.js';
 import type { LabelMatcher } from './promql.js';
+import { toYaml } from './yaml-out.js';
 
 const MINUTE = 60_000;
 /** Minutes kept between an evaluation and any instant the model places only to within a minute or two. */
@@ -194,7 +194,7 @@ interface Timeline {
   recovery: number;
 }
 
-/** A synthesized series; a counter grows by `inc` per minute, a gauge holds `value`. */
+/** A synthesized series: per phase, how much a counter grows a minute, or the value a gauge holds. */
 interface SeriesSpec {
   name: string;
   labels: Record<string, string>;
@@ -206,7 +206,9 @@ interface SeriesSpec {
   absentBeforeBreach?: boolean;
 }
 
+/** `count` samples in promtool's expanding notation (`a+bxn` is n+1 samples). */
 function run(start: number, step: number, count: number): string {
+  if (count <= 0) return '';
   if (count === 1) return formatNumber(start);
   if (step === 0) return `${formatNumber(start)}x${count - 1}`;
   return `${formatNumber(start)}${step > 0 ? '+' : '-'}${formatNumber(Math.abs(step))}x${count - 1}`;
@@ -215,7 +217,9 @@ function run(start: number, step: number, count: number): string {
 function seriesValues(s: SeriesSpec, t: Timeline): string {
   const recovery = s.recovery ?? s.healthy;
   if (s.kind === 'gauge') {
-    return [run(s.healthy, 0, t.healthy + 1), run(s.breach, 0, t.breach), run(recovery, 0, t.recovery)].join(' ');
+    return [run(s.healthy, 0, t.healthy + 1), run(s.breach, 0, t.breach), run(recovery, 0, t.recovery)]
+      .filter((p) => p !== '')
+      .join(' ');
   }
   const parts: string[] = [];
   let value: number;
@@ -228,7 +232,7 @@ function seriesValues(s: SeriesSpec, t: Timeline): string {
     value = s.healthy * t.healthy + s.breach * t.breach;
   }
   parts.push(run(value + recovery, recovery, t.recovery));
-  return parts.join(' ');
+  return parts.filter((p) => p !== '').join(' ');
 }
 
 function seriesName(s: Pick<SeriesSpec, 'name' | 'labels'>): string {
@@ -382,7 +386,9 @@ export function solveLabels(
     for (const name of names) {
       const pos = must.flat().filter((m) => m.name === name);
       const neg = violated.filter((m) => m.name === name);
-      const value = candidates(name, all).find((c) => pos.every((m) => accepts(m, c)) && neg.every((m) => rejects(m, c)));
+      const value = candidates(name, all).find(
+        (c) => pos.every((m) => accepts(m, c)) && neg.every((m) => rejects(m, c)),
+      );
       if (value === undefined) return undefined;
       if (value !== '') labels[name] = value;
     }
@@ -399,7 +405,8 @@ function toSeries(
   rest: Omit<SeriesSpec, 'name' | 'labels'>,
 ): SeriesSpec | string {
   const { __name__: name, ...plain } = labels;
-  if (name === undefined || !isMetricName(name)) return `cannot name a series for metric ${JSON.stringify(name)}`;
+  if (name === undefined || !isMetricName(name))
+    return `cannot name a series for metric ${JSON.stringify(name)}`;
   const bad = Object.keys(plain).find((n) => !isLabelName(n));
   if (bad !== undefined) return `label name ${JSON.stringify(bad)} needs quoting`;
   return { name, labels: plain, ...rest };
@@ -438,7 +445,8 @@ function reader(sli: Sli): Reader {
       for (const query of [sli.errors, sli.total]) {
         const result = querySelectors(query);
         if (!result.ok) return { kind: 'unknown', reason: result.reason };
-        if (result.selectors.length === 0) return { kind: 'unknown', reason: `${JSON.stringify(query)} selects no series` };
+        if (result.selectors.length === 0)
+          return { kind: 'unknown', reason: `${JSON.stringify(query)} selects no series` };
         selectors.push(...result.selectors);
       }
       return { kind: 'selectors', selectors };
@@ -446,7 +454,12 @@ function reader(sli: Sli): Reader {
     case 'custom-histogram': {
       const parsed = parseMatcherList(sli.selector);
       if (!parsed.ok) return { kind: 'unknown', reason: parsed.reason };
-      return { kind: 'histogram', metric: sli.metric, matchers: parsed.matchers, thresholdSeconds: sli.thresholdSeconds };
+      return {
+        kind: 'histogram',
+        metric: sli.metric,
+        matchers: parsed.matchers,
+        thresholdSeconds: sli.thresholdSeconds,
+      };
     }
   }
 }
@@ -460,7 +473,9 @@ function touches(r: Reader, series: readonly SeriesSpec[]): boolean {
     const labels = { __name__: s.name, ...s.labels };
     if (r.kind === 'unknown') return true;
     if (r.kind === 'selectors') return r.selectors.some((sel) => mayMatch(sel, labels));
-    return (s.name === `${r.metric}_bucket` || s.name === `${r.metric}_count`) && mayMatch(r.matchers, s.labels);
+    return (
+      (s.name === `${r.metric}_bucket` || s.name === `${r.metric}_count`) && mayMatch(r.matchers, s.labels)
+    );
   });
 }
 
@@ -477,7 +492,11 @@ interface Scenario {
 
 const leLabel = (thresholdSeconds: number): string => formatNumber(thresholdSeconds);
 
-function histogramScenario(plan: SlaPlan, target: RatioObjective, r: Reader & { kind: 'histogram' }): Scenario | string {
+function histogramScenario(
+  plan: SlaPlan,
+  target: RatioObjective,
+  r: Reader & { kind: 'histogram' },
+): Scenario | string {
   if (r.matchers.some((m) => m.name === 'le')) return 'its selector constrains le';
   const solved = solveLabels([r.matchers]);
   if (solved === undefined) return `no label values satisfy ${JSON.stringify(r.matchers)}`;
@@ -486,7 +505,8 @@ function histogramScenario(plan: SlaPlan, target: RatioObjective, r: Reader & { 
   for (const o of plan.objectives) {
     if (o.alertname !== target.alertname) continue;
     const other = o === target ? r : reader(o.sli);
-    if (other.kind !== 'histogram' || other.metric !== r.metric || !mayMatch(other.matchers, solved)) continue;
+    if (other.kind !== 'histogram' || other.metric !== r.metric || !mayMatch(other.matchers, solved))
+      continue;
     // Slow requests land just above the target's threshold: objectives with a higher threshold see none.
     members.push({ objective: o, bad: other.thresholdSeconds <= r.thresholdSeconds ? 1 : 0 });
     thresholds.add(other.thresholdSeconds);
@@ -494,12 +514,18 @@ function histogramScenario(plan: SlaPlan, target: RatioObjective, r: Reader & { 
   const base = { ...solved, __name__: `${r.metric}_bucket` };
   const series: SeriesSpec[] = [];
   for (const le of [...thresholds].sort((a, b) => a - b)) {
-    const bucket = toSeries({ ...base, le: leLabel(le) }, { kind: 'counter', healthy: RATE, breach: le > r.thresholdSeconds ? RATE : 0 });
+    const bucket = toSeries(
+      { ...base, le: leLabel(le) },
+      { kind: 'counter', healthy: RATE, breach: le > r.thresholdSeconds ? RATE : 0 },
+    );
     if (typeof bucket === 'string') return bucket;
     series.push(bucket);
   }
   const inf = toSeries({ ...base, le: '+Inf' }, { kind: 'counter', healthy: RATE, breach: RATE });
-  const count = toSeries({ ...solved, __name__: `${r.metric}_count` }, { kind: 'counter', healthy: RATE, breach: RATE });
+  const count = toSeries(
+    { ...solved, __name__: `${r.metric}_count` },
+    { kind: 'counter', healthy: RATE, breach: RATE },
+  );
   if (typeof inf === 'string') return inf;
   if (typeof count === 'string') return count;
   series.push(inf, count);
@@ -511,6 +537,8 @@ function customRatioScenario(target: RatioObjective, sli: Sli & { kind: 'custom-
   if (!errors.ok) return errors.reason;
   const total = counterSumQuery(sli.total);
   if (!total.ok) return total.reason;
+  if (errors.fn !== total.fn)
+    return `errors use ${errors.fn}() but total uses ${total.fn}(): not a share of events`;
   const e = errors.matchers;
   const t = total.matchers;
   const counter = (labels: Record<string, string> | undefined, healthy: number, breach: number) =>
@@ -519,7 +547,8 @@ function customRatioScenario(target: RatioObjective, sli: Sli & { kind: 'custom-
   // an errors-only series beside a total-only one.
   const good = solveLabels([t], [e]);
   let pair = [counter(solveLabels([e, t]), 0, RATE), counter(good, RATE, 0)];
-  if (pair.some((s) => s === undefined)) pair = [counter(solveLabels([e], [t]), 0, RATE), counter(good, RATE, RATE)];
+  if (pair.some((s) => s === undefined))
+    pair = [counter(solveLabels([e], [t]), 0, RATE), counter(good, RATE, RATE)];
   const [bad, rest] = pair;
   if (bad === undefined || rest === undefined) {
     return 'found no label values that tell its error series from its other series';
@@ -537,7 +566,14 @@ function scenario(plan: SlaPlan, target: RatioObjective): Scenario | string {
     result = {
       series: [
         { name: METRICS.requests, labels, kind: 'counter', healthy: RATE, breach: RATE },
-        { name: METRICS.requestErrors, labels, kind: 'counter', healthy: 0, breach: RATE, absentBeforeBreach: true },
+        {
+          name: METRICS.requestErrors,
+          labels,
+          kind: 'counter',
+          healthy: 0,
+          breach: RATE,
+          absentBeforeBreach: true,
+        },
       ],
       members: [{ objective: target, bad: 1 }],
     };
@@ -593,7 +629,8 @@ function tierModels(members: readonly Member[], rules: readonly AlertRuleSpec[])
       const model: TierModel = { member, rule, shortMin, threshold };
       // The condition holds once both windows' ratios exceed the threshold; the alert fires `for` later.
       if (member.bad === 1 && threshold < 1) {
-        model.firesAt = Math.max(crossing(threshold, shortMin), crossing(threshold, longMin)) + tier.forMs / MINUTE;
+        model.firesAt =
+          Math.max(crossing(threshold, shortMin), crossing(threshold, longMin)) + tier.forMs / MINUTE;
       }
       out.push(model);
     }
@@ -633,13 +670,13 @@ type AlertTest = {
 
 type ExprTest = { expr: string; eval_time: string; exp_samples: Array<{ labels: string; value: number }> };
 
-interface TestGroup {
+type TestGroup = {
   name: string;
   interval: string;
   input_series: Array<{ series: string; values: string }>;
   alert_rule_test?: AlertTest[];
   promql_expr_test?: ExprTest[];
-}
+};
 
 function expectedBurnAlert(model: TierModel, plan: SlaPlan) {
   const seriesLabels = { sla: plan.name, service: plan.service, slo: model.member.objective.slo };
@@ -648,7 +685,10 @@ function expectedBurnAlert(model: TierModel, plan: SlaPlan) {
   return {
     exp_labels: { ...seriesLabels, ...model.rule.labels },
     exp_annotations: Object.fromEntries(
-      Object.entries(model.rule.annotations).map(([k, parts]) => [k, renderParts(parts, value, model.rule.labels, seriesLabels)]),
+      Object.entries(model.rule.annotations).map(([k, parts]) => [
+        k,
+        renderParts(parts, value, model.rule.labels, seriesLabels),
+      ]),
     ),
   };
 }
@@ -664,6 +704,7 @@ function burnRateGroup(
   warnings: string[],
 ): TestGroup | undefined {
   const where = `${plan.name}: objective ${objective.slo}`;
+  if (objective.tiers.length === 0) return undefined;
   const found = scenario(plan, objective);
   if (typeof found === 'string') {
     warnings.push(`${where}: burn-rate alerts not tested by promtool: ${found}`);
@@ -679,10 +720,15 @@ function burnRateGroup(
     }
   }
   const times = new Set<number>();
-  for (const m of own) if (m.firesAt !== undefined) times.add(safeMinute(Math.max(m.firesAt, m.shortMin + MARGIN), models));
+  for (const m of own)
+    if (m.firesAt !== undefined) times.add(safeMinute(Math.max(m.firesAt, m.shortMin + MARGIN), models));
   if (times.size === 0) times.add(safeMinute(Math.max(60, ...own.map((m) => m.shortMin)) + MARGIN, models));
   const breachTimes = [...times].sort((a, b) => a - b);
-  const timeline: Timeline = { healthy: HISTORY, breach: breachTimes[breachTimes.length - 1]!, recovery: RECOVERY };
+  const timeline: Timeline = {
+    healthy: HISTORY,
+    breach: breachTimes[breachTimes.length - 1]!,
+    recovery: RECOVERY,
+  };
   const surge = surgeFactor(models);
   const series = found.series.map((s) => ({ ...s, recovery: s.healthy * surge }));
   const h = timeline.healthy;
@@ -704,7 +750,11 @@ function burnRateGroup(
       { eval_time: at(h + timeline.breach + timeline.recovery), alertname, exp_alerts: [] },
     ],
     promql_expr_test: [
-      { expr: filter, eval_time: at(h), exp_samples: [{ labels: recordedLabels(plan, objective, ratioName), value: 0 }] },
+      {
+        expr: filter,
+        eval_time: at(h),
+        exp_samples: [{ labels: recordedLabels(plan, objective, ratioName), value: 0 }],
+      },
       {
         expr: selector(windowName, [eq('sla', plan.name), eq('slo', objective.slo)]),
         eval_time: at(h),
@@ -718,7 +768,9 @@ function burnRateGroup(
       {
         expr: selector(RECORDED.objective, [eq('sla', plan.name), eq('slo', objective.slo)]),
         eval_time: at(h),
-        exp_samples: [{ labels: recordedLabels(plan, objective, RECORDED.objective), value: objective.target }],
+        exp_samples: [
+          { labels: recordedLabels(plan, objective, RECORDED.objective), value: objective.target },
+        ],
       },
     ],
   };
@@ -731,12 +783,20 @@ function idleGroups(plan: SlaPlan): TestGroup[] {
     const found = scenario(plan, o);
     if (typeof found === 'string') continue;
     covered.push(o);
-    for (const s of found.series) series.set(seriesName(s), { ...s, healthy: 0, breach: 0, absentBeforeBreach: false });
+    for (const s of found.series)
+      series.set(seriesName(s), { ...s, healthy: 0, breach: 0, absentBeforeBreach: false });
   }
   if (covered.length === 0) return [];
-  const slo = { name: 'slo', op: '=~' as const, value: covered.map((o) => o.slo).join('|') };
+  const slo = {
+    name: 'slo',
+    op: '=~' as const,
+    value: covered.map((o) => o.slo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+  };
   const windows = new Set<number>([plan.windowMs, ...covered.flatMap((o) => tierWindows(o))]);
-  const exprs = [...[...windows].sort((a, b) => a - b).map((w) => RECORDED.errorRatio(formatDuration(w))), RECORDED.budgetRemaining];
+  const exprs = [
+    ...[...windows].sort((a, b) => a - b).map((w) => RECORDED.errorRatio(formatDuration(w))),
+    RECORDED.budgetRemaining,
+  ];
   const evalMinute = 30;
   const tests = exprs.map((name) => ({
     expr: selector(name, [eq('sla', plan.name), slo]),
@@ -748,10 +808,18 @@ function idleGroups(plan: SlaPlan): TestGroup[] {
     {
       name: `${plan.name}: idle service (zero rates) records no error ratio`,
       interval: '1m',
-      input_series: [...series.values()].map((s) => ({ series: seriesName(s), values: run(0, 0, timeline.healthy + 1) })),
+      input_series: [...series.values()].map((s) => ({
+        series: seriesName(s),
+        values: run(0, 0, timeline.healthy + 1),
+      })),
       promql_expr_test: tests,
     },
-    { name: `${plan.name}: no series at all records no error ratio`, interval: '1m', input_series: [], promql_expr_test: tests },
+    {
+      name: `${plan.name}: no series at all records no error ratio`,
+      interval: '1m',
+      input_series: [],
+      promql_expr_test: tests,
+    },
   ];
 }
 
@@ -782,11 +850,16 @@ export function chooseValues(
   let healthy: number;
   let breach: number;
   if (op === '>') {
-    if (threshold < 0 || threshold >= max) return `a ${domain} value cannot be both above and below ${threshold}`;
+    if (threshold < 0 || threshold >= max)
+      return `a ${domain} value cannot be both above and below ${threshold}`;
     healthy = threshold === 0 ? 0 : pick(threshold / 2, healthyOk);
-    breach = threshold === 0 ? breachAtZero : pick(2 * threshold > max ? (threshold + max) / 2 : 2 * threshold, breaches);
+    breach =
+      threshold === 0
+        ? breachAtZero
+        : pick(2 * threshold > max ? (threshold + max) / 2 : 2 * threshold, breaches);
   } else {
-    if (threshold <= 0 || threshold > max) return `a ${domain} value cannot be both above and below ${threshold}`;
+    if (threshold <= 0 || threshold > max)
+      return `a ${domain} value cannot be both above and below ${threshold}`;
     breach = pick(threshold / 2, breaches);
     healthy = pick(threshold === max ? max : max === 1 ? (threshold + 1) / 2 : 2 * threshold, healthyOk);
   }
@@ -813,7 +886,13 @@ function scaled(ratio: number): [number, number] {
 
 function thresholdScenario(alert: ThresholdAlert, v: { healthy: number; breach: number }): ThresholdScenario {
   const s = alert.signal;
-  const gauge = (name: string, labels: Record<string, string>, healthy: number, breach: number, recovery?: number) => ({
+  const gauge = (
+    name: string,
+    labels: Record<string, string>,
+    healthy: number,
+    breach: number,
+    recovery?: number,
+  ) => ({
     name,
     labels,
     kind: 'gauge' as const,
@@ -851,7 +930,11 @@ function thresholdScenario(alert: ThresholdAlert, v: { healthy: number; breach: 
     }
     case 'feature-age': {
       const labels = { service: s.service, feature: s.feature };
-      return { series: [gauge(METRICS.featureAge, labels, v.healthy, v.breach)], value: v.breach, resultLabels: labels };
+      return {
+        series: [gauge(METRICS.featureAge, labels, v.healthy, v.breach)],
+        value: v.breach,
+        resultLabels: labels,
+      };
     }
     case 'recall': {
       const labels = { service: s.service, index: s.index, k: formatNumber(s.k) };
@@ -875,7 +958,10 @@ function thresholdScenario(alert: ThresholdAlert, v: { healthy: number; breach: 
       const [healthy] = scaled(v.healthy);
       const [breach, value] = scaled(v.breach);
       return {
-        series: [gauge(METRICS.indexTombstones, labels, healthy, breach), gauge(METRICS.indexVectors, labels, SCALE, SCALE)],
+        series: [
+          gauge(METRICS.indexTombstones, labels, healthy, breach),
+          gauge(METRICS.indexVectors, labels, SCALE, SCALE),
+        ],
         value,
         resultLabels: labels,
       };
@@ -894,13 +980,22 @@ function thresholdScenario(alert: ThresholdAlert, v: { healthy: number; breach: 
     }
     case 'drift-psi': {
       const series = [HEALTHY_FEATURE, BREACHING_FEATURE].map((feature) =>
-        gauge(METRICS.driftPsi, { service: s.service, feature }, v.healthy, feature === BREACHING_FEATURE ? v.breach : v.healthy),
+        gauge(
+          METRICS.driftPsi,
+          { service: s.service, feature },
+          v.healthy,
+          feature === BREACHING_FEATURE ? v.breach : v.healthy,
+        ),
       );
       return { series, value: v.breach, resultLabels: { feature: BREACHING_FEATURE } };
     }
     case 'stream-catchup': {
       const labels = { service: s.service, consumer_group: s.consumerGroup };
-      return { series: [gauge(METRICS.streamCatchUp, labels, v.healthy, v.breach)], value: v.breach, resultLabels: labels };
+      return {
+        series: [gauge(METRICS.streamCatchUp, labels, v.healthy, v.breach)],
+        value: v.breach,
+        resultLabels: labels,
+      };
     }
     case 'stream-stalled': {
       // Healthy: the same lag, but consumed (the guard keeps it silent); breach: nothing consumed.
@@ -937,12 +1032,19 @@ function seriesKey(alert: ThresholdAlert): string {
   return JSON.stringify([alert.alertname, s.kind, s.service, subject]);
 }
 
-function thresholdGroup(plan: SlaPlan, rule: AlertRuleSpec, alert: ThresholdAlert, warnings: string[]): TestGroup | undefined {
+function thresholdGroup(
+  plan: SlaPlan,
+  rule: AlertRuleSpec,
+  alert: ThresholdAlert,
+  warnings: string[],
+): TestGroup | undefined {
   const subject = Object.values(alert.subject).join(', ');
   const where = `${plan.name}: ${alert.alertname}${subject === '' ? '' : ` (${subject})`}`;
   const clash = plan.thresholds.filter((t) => seriesKey(t) === seriesKey(alert));
   if (clash.length > 1) {
-    warnings.push(`${where}: not tested by promtool: ${clash.length} ${alert.alertname} alerts read the same series`);
+    warnings.push(
+      `${where}: not tested by promtool: ${clash.length} ${alert.alertname} alerts read the same series`,
+    );
     return undefined;
   }
   const zero = alert.signal.kind === 'stream-stalled' ? 1000 : 1;
@@ -963,7 +1065,10 @@ function thresholdGroup(plan: SlaPlan, rule: AlertRuleSpec, alert: ThresholdAler
   const expected = {
     exp_labels: { ...found.resultLabels, ...rule.labels },
     exp_annotations: Object.fromEntries(
-      Object.entries(rule.annotations).map(([k, parts]) => [k, renderParts(parts, found.value, rule.labels, found.resultLabels)]),
+      Object.entries(rule.annotations).map(([k, parts]) => [
+        k,
+        renderParts(parts, found.value, rule.labels, found.resultLabels),
+      ]),
     ),
   };
   return {
@@ -1000,7 +1105,9 @@ export function emitRuleTests(
     if (group !== undefined) groups.push(group);
   }
   groups.push(...idleGroups(plan));
-  const doc = new Document({ rule_files: [rulesFileName], evaluation_interval: '1m', tests: groups }, { aliasDuplicateObjects: false });
-  doc.commentBefore = `${generatedHeader(plan.source)}\n Run with \`promtool test rules\` on this file.`;
-  return { text: doc.toString({ lineWidth: 0 }), warnings };
+  const header = generatedHeader(plan.source, 'Run with `promtool test rules` on this file.');
+  return {
+    text: toYaml({ rule_files: [rulesFileName], evaluation_interval: '1m', tests: groups }, header),
+    warnings,
+  };
 }

@@ -1,6 +1,5 @@
 // Emits alerts/<sla>.rules.yaml: recording rules for every objective's error ratio, the SLA-window
 // budget, multi-window burn-rate alerts and threshold alerts. The same rule specs feed the promtool tests.
-import { Document } from 'yaml';
 import { formatDuration, formatNumber, formatPercent } from '../lib/units.js';
 import type {
   BurnTier,
@@ -13,6 +12,7 @@ import type {
 } from './ir.js';
 import { RECORDED } from './metrics.js';
 import { eq, errorRatioExpr, selector, thresholdExpr } from './promql.js';
+import { toYaml } from './yaml-out.js';
 
 /** How `$value` is shown: the IR formats, or `burn-rate` (one decimal, e.g. `14.4`). */
 export type ValueStyle = ValueFormat | 'burn-rate';
@@ -21,11 +21,11 @@ export type ValueStyle = ValueFormat | 'burn-rate';
 export type TemplatePart = { text: string } | { value: ValueStyle } | { label: string };
 
 /** A recording rule before it becomes YAML. */
-export interface RecordingRuleSpec {
+export type RecordingRuleSpec = {
   record: string;
   expr: string;
   labels: Record<string, string>;
-}
+};
 
 /** An alerting rule before it becomes YAML, with where it comes from in the plan. */
 export interface AlertRuleSpec {
@@ -35,7 +35,9 @@ export interface AlertRuleSpec {
   /** Rule labels in output order. */
   labels: Record<string, string>;
   annotations: Record<string, TemplatePart[]>;
-  source: { kind: 'burn'; objective: RatioObjective; tier: BurnTier } | { kind: 'threshold'; alert: ThresholdAlert };
+  source:
+    | { kind: 'burn'; objective: RatioObjective; tier: BurnTier }
+    | { kind: 'threshold'; alert: ThresholdAlert };
 }
 
 /** Labels that the compiler owns; an SLA's metadata labels never replace them. */
@@ -53,7 +55,7 @@ export function parseTextTemplate(template: TextTemplate, valueFormat: ValueForm
   const parts: TemplatePart[] = [];
   let text = '';
   const token = /\{\{|\}\}|\{([a-zA-Z_][a-zA-Z0-9_]*)\}/y;
-  for (let i = 0; i < template.length; ) {
+  for (let i = 0; i < template.length;) {
     token.lastIndex = i;
     const match = token.exec(template);
     if (match === null || match[1] === undefined) {
@@ -80,7 +82,10 @@ function escapeTemplateText(text: string): string {
  * in as text (the alert's `$labels` only holds the labels of the query result, not the rule's); literal
  * braces are escaped so that no SLA text can inject template actions.
  */
-export function goTemplate(parts: readonly TemplatePart[], staticLabels: Readonly<Record<string, string>>): string {
+export function goTemplate(
+  parts: readonly TemplatePart[],
+  staticLabels: Readonly<Record<string, string>>,
+): string {
   const pieces: Array<{ action: boolean; text: string }> = parts.map((part) => {
     if ('value' in part) return { action: true, text: VALUE_TEMPLATES[part.value] };
     if ('label' in part) {
@@ -130,7 +135,10 @@ function objectiveLabels(plan: SlaPlan, objective: RatioObjective): Record<strin
 }
 
 function ratioSelector(plan: SlaPlan, objective: RatioObjective, windowMs: number): string {
-  return selector(RECORDED.errorRatio(formatDuration(windowMs)), [eq('sla', plan.name), eq('slo', objective.slo)]);
+  return selector(RECORDED.errorRatio(formatDuration(windowMs)), [
+    eq('sla', plan.name),
+    eq('slo', objective.slo),
+  ]);
 }
 
 /** The recording rules of an SLA: per-window error ratios, then the SLA-window ratio, target and budget. */
@@ -164,7 +172,11 @@ export function recordingRules(plan: SlaPlan): { sli: RecordingRuleSpec[]; sloWi
   return { sli, sloWindow };
 }
 
-function burnAnnotations(plan: SlaPlan, objective: RatioObjective, tier: BurnTier): Record<string, TemplatePart[]> {
+function burnAnnotations(
+  plan: SlaPlan,
+  objective: RatioObjective,
+  tier: BurnTier,
+): Record<string, TemplatePart[]> {
   const factor = `${formatNumber(tier.factor)}×`;
   const short = formatDuration(tier.shortWindowMs);
   const long = formatDuration(tier.longWindowMs);
@@ -200,7 +212,12 @@ function commonAnnotations(
   };
 }
 
-function burnRule(plan: SlaPlan, settings: CompileSettings, objective: RatioObjective, tier: BurnTier): AlertRuleSpec {
+function burnRule(
+  plan: SlaPlan,
+  settings: CompileSettings,
+  objective: RatioObjective,
+  tier: BurnTier,
+): AlertRuleSpec {
   const budget = formatNumber(objective.errorBudget);
   const factor = formatNumber(tier.factor);
   // Short window first: `$value` of an `and` is its left-hand side, the short-window burn rate.
@@ -257,13 +274,18 @@ export function alertRules(plan: SlaPlan, settings: CompileSettings): AlertRuleS
 
 /** Group names of an SLA's rule file. */
 export function ruleGroupNames(plan: SlaPlan): { sli: string; sloWindow: string; alerts: string } {
-  return { sli: `slactl-${plan.name}-sli`, sloWindow: `slactl-${plan.name}-slo-window`, alerts: `slactl-${plan.name}-alerts` };
+  return {
+    sli: `slactl-${plan.name}-sli`,
+    sloWindow: `slactl-${plan.name}-slo-window`,
+    alerts: `slactl-${plan.name}-alerts`,
+  };
 }
 
-/** The header comment of every generated file. */
-export function generatedHeader(source?: { file: string; line: number }): string {
+/** The comment block that opens every generated file, with any further lines of notes. */
+export function generatedHeader(source?: { file: string }, ...notes: string[]): string {
   const from = source === undefined ? '' : ` from ${source.file}`;
-  return ` Generated by \`slactl compile\`${from}. Do not edit by hand: change the SLA and recompile.`;
+  const first = `Generated by \`slactl compile\`${from}. Do not edit by hand: change the SLA and recompile.`;
+  return `${[first, ...notes].map((line) => `# ${line}\n`).join('')}\n`;
 }
 
 /** Renders the rules file of one SLA (alerts/<name>.rules.yaml). */
@@ -288,7 +310,5 @@ export function emitRules(plan: SlaPlan, settings: CompileSettings): string {
       })),
     },
   ].filter((g) => g.rules.length > 0);
-  const doc = new Document({ groups }, { aliasDuplicateObjects: false });
-  doc.commentBefore = generatedHeader(plan.source);
-  return doc.toString({ lineWidth: 0 });
+  return toYaml({ groups }, generatedHeader(plan.source));
 }

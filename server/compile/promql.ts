@@ -55,7 +55,9 @@ export function selector(metric: string, matchers: readonly LabelMatcher[]): str
  */
 export function leMatcher(thresholdSeconds: number): LabelMatcher {
   const le = formatNumber(thresholdSeconds);
-  return Number.isInteger(thresholdSeconds) ? { name: 'le', op: '=~', value: `${le}|${le}\\.0` } : eq('le', le);
+  return Number.isInteger(thresholdSeconds)
+    ? { name: 'le', op: '=~', value: `${le}|${le}\\.0` }
+    : eq('le', le);
 }
 
 /** Replaces every `{{window}}` in a team's query with the range, e.g. `5m`. */
@@ -70,7 +72,12 @@ export function customSelectorText(selectorText: string): string {
   return text.replace(/,\s*$/, '');
 }
 
-function histogramErrorRatio(metric: string, matchers: string[], thresholdSeconds: number, w: string): string {
+function histogramErrorRatio(
+  metric: string,
+  matchers: string[],
+  thresholdSeconds: number,
+  w: string,
+): string {
   const braces = (extra: string[]) => {
     const all = [...matchers, ...extra];
     return all.length === 0 ? '' : `{${all.join(',')}}`;
@@ -101,7 +108,8 @@ export function errorRatioExpr(sli: Sli, windowMs: number): string {
         w,
       );
     case 'custom-ratio':
-      return `(${substituteWindow(sli.errors, w)}) / ((${substituteWindow(sli.total, w)}) > 0)`;
+      // `or vector(0)`: a team's error series often does not exist until the first error.
+      return `((${substituteWindow(sli.errors, w)}) or vector(0)) / ((${substituteWindow(sli.total, w)}) > 0)`;
     case 'custom-histogram': {
       const text = customSelectorText(sli.selector);
       return histogramErrorRatio(sli.metric, text === '' ? [] : [text], sli.thresholdSeconds, w);
@@ -110,7 +118,7 @@ export function errorRatioExpr(sli: Sli, windowMs: number): string {
 }
 
 /** The PromQL of a signal and the guard that keeps a comparison on it meaningful (no data, no NaN). */
-function signalParts(signal: Signal): { value: string; guard?: string; suffix?: string } {
+function signalParts(signal: Signal): { value: string; guard?: string } {
   switch (signal.kind) {
     case 'component-quantile': {
       const m = [eq('service', signal.service), eq('component', signal.component)];
@@ -123,7 +131,9 @@ function signalParts(signal: Signal): { value: string; guard?: string; suffix?: 
       };
     }
     case 'feature-age':
-      return { value: selector(METRICS.featureAge, [eq('service', signal.service), eq('feature', signal.feature)]) };
+      return {
+        value: selector(METRICS.featureAge, [eq('service', signal.service), eq('feature', signal.feature)]),
+      };
     case 'recall': {
       const m = [eq('service', signal.service), eq('index', signal.index), eq('k', formatNumber(signal.k))];
       const w = formatDuration(signal.windowMs);
@@ -139,7 +149,9 @@ function signalParts(signal: Signal): { value: string; guard?: string; suffix?: 
       // Default one-to-one matching (all labels) rather than on(service, index): two collectors exporting
       // the same index would make on(service, index) a many-to-many error that silences the alert.
       const m = [eq('service', signal.service), eq('index', signal.index)];
-      return { value: `${selector(METRICS.indexTombstones, m)} / (${selector(METRICS.indexVectors, m)} > 0)` };
+      return {
+        value: `${selector(METRICS.indexTombstones, m)} / (${selector(METRICS.indexVectors, m)} > 0)`,
+      };
     }
     case 'null-rate': {
       const m = [eq('service', signal.service)];
@@ -184,7 +196,8 @@ type SyntaxNode = Tree['topNode'];
 export type SelectorsResult = { ok: true; selectors: LabelMatcher[][] } | { ok: false; reason: string };
 
 /** A query that is `sum(rate(<selector>[{{window}}]))` (or increase), or why it is not. */
-export type CounterSumResult = { ok: true; matchers: LabelMatcher[] } | { ok: false; reason: string };
+export type CounterSumResult =
+  { ok: true; fn: 'rate' | 'increase'; matchers: LabelMatcher[] } | { ok: false; reason: string };
 
 const WINDOW_SENTINEL = '999999s';
 
@@ -273,8 +286,12 @@ function selectorMatchers(node: SyntaxNode, text: string): LabelMatcher[] | stri
         out.push(eq('__name__', metric));
         continue;
       }
-      if (nameNode === undefined || opNode === undefined || valueNode === undefined) return `cannot read ${src(m)}`;
-      const name = m.name === 'QuotedLabelMatcher' ? unquoteString(src(children(nameNode)[0] ?? nameNode)) : src(nameNode);
+      if (nameNode === undefined || opNode === undefined || valueNode === undefined)
+        return `cannot read ${src(m)}`;
+      const name =
+        m.name === 'QuotedLabelMatcher'
+          ? unquoteString(src(children(nameNode)[0] ?? nameNode))
+          : src(nameNode);
       const value = unquoteString(src(valueNode));
       const op = src(opNode);
       if (name === undefined || value === undefined || !['=', '!=', '=~', '!~'].includes(op)) {
@@ -289,7 +306,8 @@ function selectorMatchers(node: SyntaxNode, text: string): LabelMatcher[] | stri
 function parseQuery(query: string): { tree: Tree } | { reason: string } {
   const tree = parser.parse(query);
   const error = firstError(tree);
-  if (error !== undefined) return { reason: `PromQL syntax error at offset ${error} of ${JSON.stringify(query)}` };
+  if (error !== undefined)
+    return { reason: `PromQL syntax error at offset ${error} of ${JSON.stringify(query)}` };
   return { tree };
 }
 
@@ -340,7 +358,12 @@ export function counterSumQuery(query: string): CounterSumResult {
   let node = unwrapParens(top);
   if (node.name === 'BinaryExpr') {
     const [lhs, op, rhs] = children(node);
-    if (op?.name !== 'Or' || rhs === undefined || lhs === undefined || src(unwrapParens(rhs)) !== 'vector(0)') {
+    if (
+      op?.name !== 'Or' ||
+      rhs === undefined ||
+      lhs === undefined ||
+      src(unwrapParens(rhs)) !== 'vector(0)'
+    ) {
       return fail(`unsupported binary expression`);
     }
     node = unwrapParens(lhs);
@@ -357,7 +380,8 @@ export function counterSumQuery(query: string): CounterSumResult {
   if (args.length !== 1 || args[0] === undefined) return fail('sum takes one argument');
   const call = unwrapParens(args[0]);
   const [fn, callBody] = children(call);
-  if (call.name !== 'FunctionCall' || fn === undefined || callBody === undefined) return fail('no rate() inside sum');
+  if (call.name !== 'FunctionCall' || fn === undefined || callBody === undefined)
+    return fail('no rate() inside sum');
   if (!['rate', 'increase'].includes(src(fn))) return fail(`${src(fn)}() is not rate() or increase()`);
   const callArgs = children(callBody);
   const matrix = callArgs[0];
@@ -365,22 +389,28 @@ export function counterSumQuery(query: string): CounterSumResult {
     return fail(`${src(fn)}() does not take a plain range selector`);
   }
   const [vector, range] = children(matrix);
-  if (vector?.name !== 'VectorSelector' || range === undefined) return fail('the range is not over a plain selector');
+  if (vector?.name !== 'VectorSelector' || range === undefined)
+    return fail('the range is not over a plain selector');
   if (src(range) !== WINDOW_SENTINEL) return fail(`the range is [${src(range)}], not [{{window}}]`);
   const matchers = selectorMatchers(vector, text);
-  return typeof matchers === 'string' ? fail(matchers) : { ok: true, matchers };
+  const name = src(fn) === 'rate' ? 'rate' : 'increase';
+  return typeof matchers === 'string' ? fail(matchers) : { ok: true, fn: name, matchers };
 }
 
 /** Parses a matcher list such as `job="recs",route!="/healthz"` (what custom histograms carry). */
-export function parseMatcherList(selectorText: string): { ok: true; matchers: LabelMatcher[] } | { ok: false; reason: string } {
+export function parseMatcherList(
+  selectorText: string,
+): { ok: true; matchers: LabelMatcher[] } | { ok: false; reason: string } {
   const inner = customSelectorText(selectorText);
   if (inner === '') return { ok: true, matchers: [] };
   const result = querySelectors(`slactl_selector{${inner}}`);
   if (!result.ok) return result;
   const [only, ...more] = result.selectors;
-  if (only === undefined || more.length > 0) return { ok: false, reason: `${JSON.stringify(selectorText)} is not a matcher list` };
+  if (only === undefined || more.length > 0)
+    return { ok: false, reason: `${JSON.stringify(selectorText)} is not a matcher list` };
   const matchers = only.filter((m) => !(m.name === '__name__' && m.value === 'slactl_selector'));
-  if (matchers.some((m) => m.name === '__name__')) return { ok: false, reason: 'the selector names a metric' };
+  if (matchers.some((m) => m.name === '__name__'))
+    return { ok: false, reason: 'the selector names a metric' };
   return { ok: true, matchers };
 }
 
@@ -421,6 +451,9 @@ export function matcherAccepts(m: LabelMatcher, value: string): boolean | undefi
 }
 
 /** Whether a label set (with `__name__`) satisfies every matcher. */
-export function matchesAll(matchers: readonly LabelMatcher[], labels: Readonly<Record<string, string>>): boolean {
+export function matchesAll(
+  matchers: readonly LabelMatcher[],
+  labels: Readonly<Record<string, string>>,
+): boolean {
   return matchers.every((m) => matcherAccepts(m, labels[m.name] ?? '') === true);
 }

@@ -23,7 +23,11 @@ const execFileAsync = promisify(execFile);
 /** Runs a tool without a shell and returns its output; failures carry the tool's whole output. */
 async function tool(bin: string, args: string[], cwd: string): Promise<string> {
   try {
-    const { stdout, stderr } = await execFileAsync(bin, args, { cwd, maxBuffer: 64 << 20, timeout: TIMEOUT_MS });
+    const { stdout, stderr } = await execFileAsync(bin, args, {
+      cwd,
+      maxBuffer: 64 << 20,
+      timeout: TIMEOUT_MS,
+    });
     return `${stdout}${stderr}`;
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
@@ -34,7 +38,9 @@ async function tool(bin: string, args: string[], cwd: string): Promise<string> {
           'or set PROMTOOL / AMTOOL to their paths.',
       );
     }
-    throw new Error(`${bin} ${args.join(' ')} failed (${String(e.code)}):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(
+      `${bin} ${args.join(' ')} failed (${String(e.code)}):\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
   }
 }
 
@@ -68,8 +74,33 @@ describe.concurrent('promtool', () => {
 
   it('agrees with the Go formatting the expected annotations are computed with', async () => {
     const values = [
-      12.25, 0.25, 0.35, 0.05, 1234.5, 1235.5, 12345, 50000, 0.0001234, 0.00001234, 99.995, 99.985, 1000,
-      333.3333333333333, 0.03, 600, 3600, 90061, 1.5, 0.0000015, 0, -5, 0.45, 0.475, 1e21, Infinity, NaN,
+      12.25,
+      0.25,
+      0.35,
+      0.05,
+      1234.5,
+      1235.5,
+      12345,
+      50000,
+      0.0001234,
+      0.00001234,
+      99.995,
+      99.985,
+      1000,
+      333.3333333333333,
+      0.03,
+      600,
+      3600,
+      90061,
+      1.5,
+      0.0000015,
+      0,
+      -5,
+      0.45,
+      0.475,
+      1e15,
+      Infinity,
+      NaN,
     ];
     const styles: ValueStyle[] = ['percent', 'duration', 'number', 'burn-rate'];
     const literal = (v: number) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Inf' : String(v));
@@ -81,7 +112,9 @@ describe.concurrent('promtool', () => {
             alert: 'GoFormat',
             expr: `vector(${literal(v)})`,
             labels: { i: String(i) },
-            annotations: Object.fromEntries(styles.map((s) => [s, goTemplate([{ value: s }], {})])),
+            annotations: Object.fromEntries(
+              styles.map((s) => [s.replace('-', '_'), goTemplate([{ value: s }], {})]),
+            ),
           })),
         },
       ],
@@ -99,7 +132,9 @@ describe.concurrent('promtool', () => {
               alertname: 'GoFormat',
               exp_alerts: values.map((v, i) => ({
                 exp_labels: { i: String(i) },
-                exp_annotations: Object.fromEntries(styles.map((s) => [s, renderValue(s, v)])),
+                exp_annotations: Object.fromEntries(
+                  styles.map((s) => [s.replace('-', '_'), renderValue(s, v)]),
+                ),
               })),
             },
           ],

@@ -54,7 +54,7 @@ describe('toYaml', () => {
     fc.assert(
       fc.property(fc.dictionary(text, tree, { maxKeys: 5 }), (value) => {
         expect(parse(toYaml(value))).toEqual(
-          JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v === -0 ? 0 : v))),
+          JSON.parse(JSON.stringify(value, (_k, v: unknown) => (Object.is(v, -0) ? 0 : v))),
         );
       }),
       { numRuns: 500 },

@@ -11,6 +11,7 @@ const RESERVED = /^(?:~|null|true|false|yes|no|on|off|y|n)$/i;
 const NUMBER_LIKE = /^[-+.]?(?:\d|\.inf|\.nan)/i;
 const UNSAFE_START = /^[\s\-?:,[\]{}#&*!|>'"%@`]/;
 // Characters or sequences that end or change a plain scalar, and anything non-printable.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
 const UNSAFE_ANYWHERE = /: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 /** True when a string can be written as a plain scalar and read back as the same string. */

@@ -80,7 +80,13 @@ function budgetRows(p99Ms: number, table: Array<[string, number]>): BudgetRow[] 
   let cumulativeMs = 0;
   return table.map(([component, budgetMs]) => {
     cumulativeMs += budgetMs;
-    return { component, budgetMs, shareOfP99: roundRatio(budgetMs / p99Ms), cumulativeMs, headroomMs: p99Ms - cumulativeMs };
+    return {
+      component,
+      budgetMs,
+      shareOfP99: roundRatio(budgetMs / p99Ms),
+      cumulativeMs,
+      headroomMs: p99Ms - cumulativeMs,
+    };
   });
 }
 
@@ -100,7 +106,12 @@ function componentAlert(service: string, component: string, budgetMs: number): T
   };
 }
 
-function freshnessAlerts(service: string, feature: string, staleS: number, fallbackS: number): ThresholdAlert[] {
+function freshnessAlerts(
+  service: string,
+  feature: string,
+  staleS: number,
+  fallbackS: number,
+): ThresholdAlert[] {
   const base = {
     signal: { kind: 'feature-age', service, feature } as const,
     op: '>' as const,
@@ -162,7 +173,8 @@ export function recsPlan(): SlaPlan {
         subject: { index: 'items_hnsw' },
         valueFormat: 'percent',
         summary: 'Recall@10 of {index} is below 95%',
-        description: 'Mean recall@10 of {index} over the last 1h is {value} (target 95%, at least 20 probes).',
+        description:
+          'Mean recall@10 of {index} over the last 1h is {value} (target 95%, at least 20 probes).',
         ...FAILURE_MODES.recall,
       },
       {
@@ -175,7 +187,8 @@ export function recsPlan(): SlaPlan {
         subject: { index: 'items_hnsw' },
         valueFormat: 'percent',
         summary: '{index} holds too many tombstones',
-        description: '{value} of the vectors in {index} are tombstoned (limit 20%): compact before recall drops.',
+        description:
+          '{value} of the vectors in {index} are tombstoned (limit 20%): compact before recall drops.',
         ...FAILURE_MODES.tombstones,
       },
       {
@@ -275,6 +288,31 @@ export function checkoutPlan(): SlaPlan {
   };
 }
 
+/** The checkout SLA written another way: separate error and request counters, and a bare histogram. */
+export function checkoutVariantPlan(): SlaPlan {
+  const plan = checkoutPlan();
+  const [availability, p99] = plan.objectives as [RatioObjective, RatioObjective];
+  return {
+    ...plan,
+    name: 'checkout-variant',
+    objectives: [
+      {
+        ...availability,
+        sli: {
+          kind: 'custom-ratio',
+          errors: '(sum(increase(checkout_errors_total{job="checkout"}[{{window}}])) or vector(0))',
+          total:
+            'sum by () (increase(checkout_requests_total{job="checkout",path!~"/health.*"}[{{window}}]))',
+        },
+      },
+      {
+        ...p99,
+        sli: { kind: 'custom-histogram', metric: 'checkout_seconds', selector: '', thresholdSeconds: 0.3 },
+      },
+    ],
+  };
+}
+
 /** A search SLA over a 7-day window (tier factors scaled down accordingly). */
 export function weeklyPlan(): SlaPlan {
   const service = 'search-api';
@@ -352,5 +390,5 @@ export function edgePlan(): SlaPlan {
 
 /** Every fixture plan, in a stable order. */
 export function allFixturePlans(): SlaPlan[] {
-  return [recsPlan(), checkoutPlan(), weeklyPlan(), edgePlan()];
+  return [recsPlan(), checkoutPlan(), checkoutVariantPlan(), weeklyPlan(), edgePlan()];
 }
