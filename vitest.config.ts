@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['server/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    reporters: ['default', './vitest.summary-reporter.ts'],
   },
 });
