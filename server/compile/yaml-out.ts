@@ -26,6 +26,19 @@ export function isPlainSafe(text: string): boolean {
   );
 }
 
+// Generated files repeat the same keys and label values thousands of times; remember the verdicts.
+const plainCache = new Map<string, boolean>();
+
+function plain(text: string): boolean {
+  let safe = plainCache.get(text);
+  if (safe === undefined) {
+    safe = isPlainSafe(text);
+    if (plainCache.size > 50_000) plainCache.clear();
+    plainCache.set(text, safe);
+  }
+  return safe;
+}
+
 function scalar(value: string | number | boolean | null): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -35,46 +48,56 @@ function scalar(value: string | number | boolean | null): string {
     return String(value);
   }
   // JSON's escapes are a subset of YAML's double-quoted escapes.
-  return isPlainSafe(value) ? value : JSON.stringify(value);
-}
-
-function key(text: string): string {
-  return isPlainSafe(text) ? text : JSON.stringify(text);
+  return plain(value) ? value : JSON.stringify(value);
 }
 
 function isEmptyCollection(value: YamlValue): boolean {
   if (Array.isArray(value)) return value.length === 0;
-  if (value !== null && typeof value === 'object') return Object.values(value).every((v) => v === undefined);
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) if (value[key] !== undefined) return false;
+    return true;
+  }
   return false;
 }
 
-function write(value: YamlValue, indent: string, out: string[]): void {
+function isNested(
+  value: YamlValue | undefined,
+): value is YamlValue[] | { [key: string]: YamlValue | undefined } {
+  return value !== null && typeof value === 'object' && !isEmptyCollection(value);
+}
+
+/**
+ * Appends the lines of a non-empty collection. `first` prefixes the first line instead of `indent`, so a
+ * sequence entry's first key sits on the dash's line (`- name: x`).
+ */
+function write(
+  value: YamlValue[] | { [key: string]: YamlValue | undefined },
+  indent: string,
+  first: string,
+  out: string[],
+): void {
+  let prefix = first;
+  const inner = `${indent}  `;
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (item !== null && typeof item === 'object' && !isEmptyCollection(item)) {
-        // The first entry of a mapping or sequence goes on the dash's line.
-        const nested: string[] = [];
-        write(item, `${indent}  `, nested);
-        out.push(`${indent}- ${nested[0]!.slice(indent.length + 2)}`, ...nested.slice(1));
-      } else {
-        out.push(`${indent}- ${inline(item)}`);
-      }
+      if (isNested(item)) write(item, inner, `${prefix}- `, out);
+      else out.push(`${prefix}- ${inline(item)}`);
+      prefix = indent;
     }
     return;
   }
-  if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      if (v !== null && typeof v === 'object' && !isEmptyCollection(v)) {
-        out.push(`${indent}${key(k)}:`);
-        write(v, `${indent}  `, out);
-      } else {
-        out.push(`${indent}${key(k)}: ${inline(v)}`);
-      }
+  for (const k in value) {
+    const v = value[k];
+    if (v === undefined) continue;
+    const key = plain(k) ? k : JSON.stringify(k);
+    if (isNested(v)) {
+      out.push(`${prefix}${key}:`);
+      write(v, inner, inner, out);
+    } else {
+      out.push(`${prefix}${key}: ${inline(v)}`);
     }
-    return;
+    prefix = indent;
   }
-  out.push(`${indent}${scalar(value)}`);
 }
 
 function inline(value: YamlValue): string {
@@ -86,7 +109,7 @@ function inline(value: YamlValue): string {
 /** Writes a value as a YAML document (block style, two-space indentation, trailing newline). */
 export function toYaml(value: YamlValue, header = ''): string {
   const out: string[] = [];
-  if (value !== null && typeof value === 'object' && !isEmptyCollection(value)) write(value, '', out);
+  if (isNested(value)) write(value, '', '', out);
   else out.push(inline(value));
   return `${header}${out.join('\n')}\n`;
 }
