@@ -30,6 +30,8 @@ export function isPlainSafe(text: string): boolean {
 const plainCache = new Map<string, boolean>();
 
 function plain(text: string): boolean {
+  // Long strings (expressions, descriptions) are mostly unique: hashing them costs more than checking.
+  if (text.length > 48) return isPlainSafe(text);
   let safe = plainCache.get(text);
   if (safe === undefined) {
     safe = isPlainSafe(text);

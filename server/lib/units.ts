@@ -124,6 +124,8 @@ export function roundRatio(value: number): number {
 
 /** Formats a number without floating-point noise: 0.1 + 0.2 prints as 0.3. */
 export function formatNumber(value: number): string {
+  // Integers print exactly already; this is the hot path when generating test series.
+  if (Number.isSafeInteger(value)) return String(value);
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : value < 0 ? '-Inf' : 'NaN';
   return String(Number(value.toPrecision(12)));
 }
