@@ -732,8 +732,10 @@ function burnRateGroup(
   const surge = surgeFactor(models);
   const series = found.series.map((s) => ({ ...s, recovery: s.healthy * surge }));
   const h = timeline.healthy;
+  // A tier's expected alert is the same at every eval time it fires at: render it once.
+  const expected = new Map(models.map((m) => [m, expectedBurnAlert(m, plan)]));
   const firingAt = (t: number) =>
-    models.filter((m) => m.firesAt !== undefined && m.firesAt < t).map((m) => expectedBurnAlert(m, plan));
+    models.filter((m) => m.firesAt !== undefined && m.firesAt < t).map((m) => expected.get(m)!);
   const alertname = objective.alertname;
   const ratioName = RECORDED.errorRatio(formatDuration(Math.min(...tierWindows(objective))));
   const windowName = RECORDED.errorRatio(formatDuration(plan.windowMs));
@@ -1037,13 +1039,14 @@ function thresholdGroup(
   rule: AlertRuleSpec,
   alert: ThresholdAlert,
   warnings: string[],
+  readers: ReadonlyMap<string, number>,
 ): TestGroup | undefined {
   const subject = Object.values(alert.subject).join(', ');
   const where = `${plan.name}: ${alert.alertname}${subject === '' ? '' : ` (${subject})`}`;
-  const clash = plan.thresholds.filter((t) => seriesKey(t) === seriesKey(alert));
-  if (clash.length > 1) {
+  const clash = readers.get(seriesKey(alert)) ?? 0;
+  if (clash > 1) {
     warnings.push(
-      `${where}: not tested by promtool: ${clash.length} ${alert.alertname} alerts read the same series`,
+      `${where}: not tested by promtool: ${clash} ${alert.alertname} alerts read the same series`,
     );
     return undefined;
   }
@@ -1091,17 +1094,20 @@ export function emitRuleTests(
   plan: SlaPlan,
   settings: CompileSettings,
   rulesFileName: string,
+  rules: readonly AlertRuleSpec[] = alertRules(plan, settings),
 ): { text: string; warnings: string[] } {
   const warnings: string[] = [];
-  const rules = alertRules(plan, settings);
   const groups: TestGroup[] = [];
   for (const objective of plan.objectives) {
     const group = burnRateGroup(plan, objective, rules, warnings);
     if (group !== undefined) groups.push(group);
   }
+  // How many threshold alerts read each series: alerts that share one cannot be tested apart.
+  const readers = new Map<string, number>();
+  for (const t of plan.thresholds) readers.set(seriesKey(t), (readers.get(seriesKey(t)) ?? 0) + 1);
   for (const rule of rules) {
     if (rule.source.kind !== 'threshold') continue;
-    const group = thresholdGroup(plan, rule, rule.source.alert, warnings);
+    const group = thresholdGroup(plan, rule, rule.source.alert, warnings, readers);
     if (group !== undefined) groups.push(group);
   }
   groups.push(...idleGroups(plan));

@@ -288,11 +288,14 @@ export function generatedHeader(source?: { file: string }, ...notes: string[]): 
   return `${[first, ...notes].map((line) => `# ${line}\n`).join('')}\n`;
 }
 
-/** Renders the rules file of one SLA (alerts/<name>.rules.yaml). */
-export function emitRules(plan: SlaPlan, settings: CompileSettings): string {
+/** Renders the rules file of one SLA (alerts/<name>.rules.yaml); pass `alerts` to reuse computed rules. */
+export function emitRules(
+  plan: SlaPlan,
+  settings: CompileSettings,
+  alerts: readonly AlertRuleSpec[] = alertRules(plan, settings),
+): string {
   const names = ruleGroupNames(plan);
   const recording = recordingRules(plan);
-  const alerts = alertRules(plan, settings);
   const groups = [
     { name: names.sli, rules: recording.sli },
     { name: names.sloWindow, rules: recording.sloWindow },

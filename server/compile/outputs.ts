@@ -3,7 +3,7 @@
 import { emitAlertmanager } from './emit-alertmanager.js';
 import { emitBudget } from './emit-budget.js';
 import { emitRuleTests } from './emit-rule-tests.js';
-import { emitRules } from './emit-rules.js';
+import { alertRules, emitRules } from './emit-rules.js';
 import type { CompileSettings, SlaPlan } from './ir.js';
 
 export const ALERTMANAGER_FILE = 'alertmanager.yaml';
@@ -26,8 +26,9 @@ export function compileOutputs(plans: readonly SlaPlan[], settings: CompileSetti
   const warnings: string[] = [];
   for (const plan of sorted) {
     const names = outputNames(plan.name);
-    files.set(names.rules, emitRules(plan, settings));
-    const tests = emitRuleTests(plan, settings, names.rules);
+    const alerts = alertRules(plan, settings);
+    files.set(names.rules, emitRules(plan, settings, alerts));
+    const tests = emitRuleTests(plan, settings, names.rules, alerts);
     files.set(names.tests, tests.text);
     warnings.push(...tests.warnings);
     const budget = emitBudget(plan);

@@ -6,39 +6,16 @@
 export type YamlValue =
   string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue | undefined };
 
-// Plain scalars that YAML 1.1 or 1.2 would read as something other than a string.
-const RESERVED = /^(?:~|null|true|false|yes|no|on|off|y|n)$/i;
-const NUMBER_LIKE = /^[-+.]?(?:\d|\.inf|\.nan)/i;
-const UNSAFE_START = /^[\s\-?:,[\]{}#&*!|>'"%@`]/;
-// Characters or sequences that end or change a plain scalar, and anything non-printable.
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
-const UNSAFE_ANYWHERE = /: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
+// One pass over everything that makes a plain scalar unsafe: words and numbers YAML 1.1 or 1.2 would read
+// as something other than a string, a start that is an indicator character, sequences that end or change
+// a plain scalar, and anything non-printable.
+const UNSAFE =
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
+  /^(?:~|null|true|false|yes|no|on|off|y|n)$|^[-+.]?(?:\d|\.inf|\.nan)|^[\s\-?:,[\]{}#&*!|>'"%@`]|: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/i;
 
 /** True when a string can be written as a plain scalar and read back as the same string. */
 export function isPlainSafe(text: string): boolean {
-  return (
-    text !== '' &&
-    !RESERVED.test(text) &&
-    !NUMBER_LIKE.test(text) &&
-    !UNSAFE_START.test(text) &&
-    !UNSAFE_ANYWHERE.test(text) &&
-    !text.startsWith('- ')
-  );
-}
-
-// Generated files repeat the same keys and label values thousands of times; remember the verdicts.
-const plainCache = new Map<string, boolean>();
-
-function plain(text: string): boolean {
-  // Long strings (expressions, descriptions) are mostly unique: hashing them costs more than checking.
-  if (text.length > 48) return isPlainSafe(text);
-  let safe = plainCache.get(text);
-  if (safe === undefined) {
-    safe = isPlainSafe(text);
-    if (plainCache.size > 50_000) plainCache.clear();
-    plainCache.set(text, safe);
-  }
-  return safe;
+  return text !== '' && !UNSAFE.test(text);
 }
 
 function scalar(value: string | number | boolean | null): string {
@@ -50,7 +27,7 @@ function scalar(value: string | number | boolean | null): string {
     return String(value);
   }
   // JSON's escapes are a subset of YAML's double-quoted escapes.
-  return plain(value) ? value : JSON.stringify(value);
+  return isPlainSafe(value) ? value : JSON.stringify(value);
 }
 
 function isEmptyCollection(value: YamlValue): boolean {
@@ -91,7 +68,7 @@ function write(
   for (const k in value) {
     const v = value[k];
     if (v === undefined) continue;
-    const key = plain(k) ? k : JSON.stringify(k);
+    const key = isPlainSafe(k) ? k : JSON.stringify(k);
     if (isNested(v)) {
       out.push(`${prefix}${key}:`);
       write(v, inner, inner, out);
