@@ -2,6 +2,7 @@
 // few representative SLAs (the seed's 100ms recommendations budget, custom SLIs, a 7-day window, and
 // one full of characters that need escaping).
 import { componentFailureMode, FAILURE_MODES } from '../failure-modes.js';
+import { latencyBudget } from '../plan.js';
 import type { BudgetRow, BurnTier, RatioObjective, SlaPlan, ThresholdAlert } from '../ir.js';
 import { roundRatio } from '../../lib/units.js';
 
@@ -77,17 +78,7 @@ const SEED_BUDGET: Array<[string, number]> = [
 ];
 
 function budgetRows(p99Ms: number, table: Array<[string, number]>): BudgetRow[] {
-  let cumulativeMs = 0;
-  return table.map(([component, budgetMs]) => {
-    cumulativeMs += budgetMs;
-    return {
-      component,
-      budgetMs,
-      shareOfP99: roundRatio(budgetMs / p99Ms),
-      cumulativeMs,
-      headroomMs: p99Ms - cumulativeMs,
-    };
-  });
+  return latencyBudget(p99Ms, Object.fromEntries(table)).rows;
 }
 
 function componentAlert(service: string, component: string, budgetMs: number): ThresholdAlert {
