@@ -1,25 +1,15 @@
 // The plan: one intermediate representation of every objective and alert, from which both the Prometheus
 // rules and the embedded evaluator are generated. Nothing here is PromQL; emitters translate it.
 
+import type { BurnTierSpec } from '../sla/burn-tiers.js';
+
 export type Tier = 'near-real-time' | 'low-latency' | 'streaming';
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 
-/** Stable identifiers of the multi-window, multi-burn-rate tiers (the `burn_tier` label). */
-export type BurnTierId = 'page-fast' | 'page-slow' | 'ticket-fast' | 'ticket-slow';
-
-/** One multi-window burn-rate tier, scaled to the SLA window. */
-export interface BurnTier {
-  id: BurnTierId;
-  severity: 'critical' | 'warning';
-  /** Share of the whole error budget this tier spends over its long window before it fires. */
-  budgetShare: number;
-  longWindowMs: number;
-  shortWindowMs: number;
-  /** Burn-rate threshold: budgetShare × SLA window / long window (14.4 for the fast page at 30d). */
-  factor: number;
-  /** How long the condition must hold before the alert fires (Prometheus `for`). */
-  forMs: number;
-}
+// The burn-rate tiers are defined once, beside the checks that warn about them (sla/burn-tiers.ts).
+export type { BurnTierId } from '../sla/burn-tiers.js';
+/** One multi-window, multi-burn-rate tier, scaled to the SLA window. */
+export type BurnTier = BurnTierSpec;
 
 /** Where an objective's good/bad events come from. */
 export type Sli =

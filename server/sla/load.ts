@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics.js';
-import { formatPath, offsetOf, positionAt, type SourceDoc } from './positions.js';
+import { formatPath, offsetOf, positionAt, yamlDiagnostic, type SourceDoc } from './positions.js';
 import { slaSchema, type SlaDocument } from './schema.js';
 import { semanticChecks } from './semantic.js';
 import { issuesToDiagnostics } from './zod-diagnostics.js';
@@ -26,26 +26,6 @@ export interface LoadResult {
 export interface SlaSource {
   file: string;
   text: string;
-}
-
-function yamlDiagnostic(
-  source: SourceDoc,
-  error: { code: string; message: string; pos: [number, number] },
-  severity: 'error' | 'warning',
-): Diagnostic {
-  const pos = positionAt(source, error.pos[0]);
-  const firstLine = error.message.split('\n')[0] ?? error.message;
-  // yaml appends " at line L, column C" to its messages; the position is already in the prefix.
-  const message = firstLine.replace(/ at line \d+, column \d+:?$/, '');
-  return {
-    code: error.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax',
-    severity,
-    message,
-    file: source.file,
-    path: '',
-    line: pos.line,
-    column: pos.column,
-  };
 }
 
 /** Checks SLA sources (already read) and returns the valid documents and every diagnostic. */

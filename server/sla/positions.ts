@@ -1,5 +1,6 @@
 // Maps property paths inside a parsed YAML document to source positions (1-based line and column).
 import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import type { Diagnostic } from '../lib/diagnostics.js';
 
 export type PathSegment = string | number;
 
@@ -113,4 +114,25 @@ export function offsetInScalar(source: SourceDoc, scalarNode: unknown, valueOffs
   }
   while (j < raw.length && /\s/.test(raw[j]!) && !/\s/.test(value[valueOffset] ?? '')) j++;
   return start + Math.min(j, raw.length);
+}
+
+/** A YAML parse error or warning as a positioned diagnostic (`yaml_syntax`, or `duplicate_key`). */
+export function yamlDiagnostic(
+  source: SourceDoc,
+  error: { code: string; message: string; pos: [number, number] },
+  severity: 'error' | 'warning',
+): Diagnostic {
+  const pos = positionAt(source, error.pos[0]);
+  const firstLine = error.message.split('\n')[0] ?? error.message;
+  // yaml appends " at line L, column C" to its messages; the position is already in the prefix.
+  const message = firstLine.replace(/ at line \d+, column \d+:?$/, '');
+  return {
+    code: error.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax',
+    severity,
+    message,
+    file: source.file,
+    path: '',
+    line: pos.line,
+    column: pos.column,
+  };
 }

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics.js';
-import { positionAt, type SourceDoc } from './positions.js';
+import { yamlDiagnostic, type SourceDoc } from './positions.js';
 import { issuesToDiagnostics } from './zod-diagnostics.js';
 
 const httpUrl = z.string().refine((value) => /^https?:\/\/[^/\s]+/.test(value) && URL.canParse(value), {
   error: 'must be an http(s) URL',
+  params: { code: 'invalid_url' },
 });
 
 export const settingsSchema = z.strictObject({
@@ -56,18 +57,7 @@ export function parseSettings(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const source: SourceDoc = { file, text, doc, lines };
-  const diagnostics: Diagnostic[] = doc.errors.map((error) => {
-    const pos = positionAt(source, error.pos[0]);
-    return {
-      code: 'yaml_syntax',
-      severity: 'error' as const,
-      message: error.message.split('\n')[0] ?? error.message,
-      file,
-      path: '',
-      line: pos.line,
-      column: pos.column,
-    };
-  });
+  const diagnostics = doc.errors.map((error) => yamlDiagnostic(source, error, 'error'));
   if (hasErrors(diagnostics)) return { ok: false, diagnostics };
   const data: unknown = doc.toJS() ?? {};
   const parsed = settingsSchema.safeParse(data);

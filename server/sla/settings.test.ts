@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../lib/diagnostics.js';
+import { parseSettings } from './settings.js';
+
+describe('parseSettings', () => {
+  it('reads the compile settings', () => {
+    const result = parseSettings(
+      'slactl.yaml',
+      'compile:\n  runbookBaseUrl: https://runbooks.example/\n  alertmanager: { tokenFile: /etc/slactl/token }\n',
+    );
+    expect(result).toEqual({
+      ok: true,
+      diagnostics: [],
+      value: {
+        compile: {
+          runbookBaseUrl: 'https://runbooks.example/',
+          alertmanager: { tokenFile: '/etc/slactl/token' },
+        },
+      },
+    });
+  });
+
+  it('positions bad URLs, unknown keys and YAML errors', () => {
+    const bad = parseSettings('slactl.yaml', 'compile:\n  runbookBaseUrl: ftp://x\n  webhook: 1\n');
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics.map(formatDiagnostic)).toEqual([
+      'slactl.yaml:2:19: error[invalid_url]: must be an http(s) URL\n  at compile.runbookBaseUrl',
+      'slactl.yaml:3:3: error[unknown_key]: unknown key "webhook"\n  at compile.webhook\n  hint: allowed: runbookBaseUrl, alertmanager',
+    ]);
+    const syntax = parseSettings('slactl.yaml', 'compile: [\n');
+    expect(syntax.diagnostics.map((d) => [d.code, d.line])).toEqual([['yaml_syntax', 2]]);
+  });
+});
