@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { toYaml, type YamlValue } from './yaml-out.js';
+import { isPlainSafe, toYaml, type YamlValue } from './yaml-out.js';
 
 const text = fc.oneof(
   fc.string(),
@@ -27,6 +27,10 @@ const text = fc.oneof(
     '`tick`',
     '%p',
     '.5',
+    // Regression: '+.0' was written plain and read back as the number 0.
+    '+.0',
+    '-.5',
+    '+.inf',
     '+1',
     '0x1F',
     '2026-11-22',
@@ -64,7 +68,7 @@ describe('toYaml', () => {
       fc.property(fc.dictionary(text, tree, { maxKeys: 5 }), (value) => {
         expect(parse(toYaml(value))).toEqual(normalize(value));
       }),
-      { numRuns: 500 },
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
     );
   });
 
@@ -92,4 +96,19 @@ describe('toYaml', () => {
       "
     `);
   });
+});
+
+describe('isPlainSafe', () => {
+  it.each(['+.0', '-.5', '.5', '+1', '.inf', '-.Inf', '.nan', 'yes', '~', 'a: b', '- x'])(
+    'quotes %j',
+    (text) => {
+      expect(isPlainSafe(text)).toBe(false);
+    },
+  );
+  it.each(['availability', 'sum(rate(x[5m])) > 0', 'a:b', 'recs-api', 'page-fast'])(
+    'keeps %j plain',
+    (text) => {
+      expect(isPlainSafe(text)).toBe(true);
+    },
+  );
 });

@@ -11,7 +11,7 @@ export type YamlValue =
 // a plain scalar, and anything non-printable.
 const UNSAFE =
   // eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
-  /^(?:~|null|true|false|yes|no|on|off|y|n)$|^[-+.]?(?:\d|\.inf|\.nan)|^[\s\-?:,[\]{}#&*!|>'"%@`]|: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/i;
+  /^(?:~|null|true|false|yes|no|on|off|y|n)$|^[-+]?(?:\.?\d|\.inf|\.nan)|^[\s\-?:,[\]{}#&*!|>'"%@`]|: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/i;
 
 /** True when a string can be written as a plain scalar and read back as the same string. */
 export function isPlainSafe(text: string): boolean {
