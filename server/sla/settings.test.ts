@@ -30,4 +30,24 @@ describe('parseSettings', () => {
     const syntax = parseSettings('slactl.yaml', 'compile: [\n');
     expect(syntax.diagnostics.map((d) => [d.code, d.line])).toEqual([['yaml_syntax', 2]]);
   });
+
+  it('reads the server section with durations and positions its mistakes', () => {
+    const ok = parseSettings(
+      'slactl.yaml',
+      'server:\n  port: 9000\n  evaluationInterval: 30s\n  retention: 90d\n',
+    );
+    expect(ok).toMatchObject({
+      ok: true,
+      value: { server: { port: 9000, evaluationInterval: 30_000, retention: 90 * 86_400_000 } },
+    });
+    const bad = parseSettings(
+      'slactl.yaml',
+      'server:\n  port: 99999\n  retention: 35 days\n  demos: false\n',
+    );
+    expect(bad.diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.path}`)).toEqual([
+      '2:9 out_of_range server.port',
+      '3:14 bad_unit server.retention',
+      '4:3 unknown_key server.demos',
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics.js';
 import { yamlDiagnostic, type SourceDoc } from './positions.js';
+import { duration } from './schema.js';
 import { issuesToDiagnostics } from './zod-diagnostics.js';
 
 const httpUrl = z.string().refine((value) => /^https?:\/\/[^/\s]+/.test(value) && URL.canParse(value), {
@@ -11,7 +12,42 @@ const httpUrl = z.string().refine((value) => /^https?:\/\/[^/\s]+/.test(value) &
   params: { code: 'invalid_url' },
 });
 
+const positiveInt = (description: string) => z.number().int().positive().describe(description);
+
+/** The control plane server (`slactl serve`, `npm start`); flags and SLACTL_* variables override these. */
+const serverSchema = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .describe('Interface to bind, default 127.0.0.1 (loopback only). 0.0.0.0 exposes the server.')
+    .optional(),
+  port: z.number().int().min(0).max(65535).describe('TCP port, default 8080; 0 picks a free one.').optional(),
+  dataDir: z
+    .string()
+    .min(1)
+    .describe('Directory of the SQLite store and the first admin token, default .slactl')
+    .optional(),
+  slas: z.string().min(1).describe('SLA file or folder to load, default slas').optional(),
+  demo: z.boolean().describe('Run the demo simulator, default true').optional(),
+  evaluationInterval: duration({ description: 'How often the evaluator runs, default 15s' }).optional(),
+  retention: duration({ description: 'How long hourly rollups are kept, default 35d' }).optional(),
+  publicMetrics: z
+    .boolean()
+    .describe('Serve /metrics without a token (for a Prometheus without credentials), default false')
+    .optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  limits: z
+    .strictObject({
+      maxBodyBytes: positiveInt('Largest ingest body, default 10485760 (10 MiB)').optional(),
+      maxBatch: positiveInt('Most signals per ingest request, default 10000').optional(),
+      maxSeriesPerService: positiveInt('Most series one service may create, default 20000').optional(),
+      maxConcurrentIngest: positiveInt('Ingest requests in flight before 429, default 16').optional(),
+    })
+    .optional(),
+});
+
 export const settingsSchema = z.strictObject({
+  server: serverSchema.optional(),
   compile: z
     .strictObject({
       runbookBaseUrl: httpUrl
