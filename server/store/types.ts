@@ -40,8 +40,7 @@ export interface SeriesRef {
 
 /** A numeric or categorical reference distribution for drift (the training/baseline data). */
 export type ReferenceDistribution =
-  | { kind: 'numeric'; values: number[] }
-  | { kind: 'categorical'; counts: Record<string, number> };
+  { kind: 'numeric'; values: number[] } | { kind: 'categorical'; counts: Record<string, number> };
 
 export interface SeriesStore {
   /**
@@ -79,7 +78,10 @@ export interface SeriesStore {
 
   /** Distribution references (replaced whole by a new reference). */
   setReference(service: string, feature: string, reference: ReferenceDistribution, atMs: number): void;
-  getReference(service: string, feature: string): { reference: ReferenceDistribution; atMs: number } | undefined;
+  getReference(
+    service: string,
+    feature: string,
+  ): { reference: ReferenceDistribution; atMs: number } | undefined;
   listReferences(): Array<{ service: string; feature: string; atMs: number }>;
 
   /** Flushes and closes the database (graceful shutdown). */

@@ -1,0 +1,510 @@
+// The embedded store: SQLite (WAL) for durability, an in-memory mirror of every series for queries.
+//
+// Writes go to SQLite first, in one transaction per `apply`, and reach the mirror only after the
+// commit, so memory never holds what the disk does not. At open the mirror is rebuilt from SQLite
+// with the same folds, so a reopened store answers every query exactly as before. One process owns a
+// database's series at a time: another process may add and revoke tokens (read from SQLite on every
+// lookup), but series written elsewhere are not seen until the next open.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { bucketEnd, mergeCell, RESOLUTIONS_MS, type Cell } from './buckets.js';
+import { Documents } from './documents.js';
+import { StoreError } from './errors.js';
+import { migrate } from './migrations.js';
+import { resolveRetention, RETENTION_FIELDS, type RetentionOptions } from './retention.js';
+import { aliasKey, canonicalLabels, SeriesIndex, seriesKey } from './series-index.js';
+import { Coverage, SeriesMirror } from './series-mirror.js';
+import type {
+  Labels,
+  ReferenceDistribution,
+  SampleUpdate,
+  SeriesRef,
+  SeriesStore,
+  SeriesType,
+  TokenRecord,
+  TokenStore,
+} from './types.js';
+import { checkFinite, checkTimes, describeSeries, updateProblem } from './validate.js';
+
+export { StoreError } from './errors.js';
+export { DEFAULT_RETENTION, type RetentionOptions } from './retention.js';
+
+export interface StoreOptions {
+  /** Database file (its directory is created when missing), or ':memory:'. */
+  path: string;
+  retention?: Partial<RetentionOptions>;
+}
+
+/** The series and token store over one SQLite database. */
+export interface Store extends SeriesStore, TokenStore {}
+
+/** Opens (creating and migrating as needed) the database at `options.path` and loads the mirror. */
+export function openStore(options: StoreOptions): Store {
+  return SqliteStore.open(options);
+}
+
+/** Table per resolution, in the order of RESOLUTIONS_MS. */
+const SAMPLE_TABLES = ['samples_10s', 'samples_1m', 'samples_1h'] as const;
+
+/** Charts never need more points than this (Prometheus' own limit for range queries). */
+const MAX_RANGE_POINTS = 11_000;
+
+const BUSY_TIMEOUT_MS = 5_000;
+
+type Statement = Sqlite.Statement<unknown[]>;
+
+/** One series' share of a batch, coalesced per bucket before anything is written. */
+interface PendingSeries {
+  key: string;
+  firstIndex: number;
+  name: string;
+  labels: Labels;
+  type: SeriesType;
+  mirror: SeriesMirror | undefined;
+  /** 10 s bucket end → the batch's merged cell; coarser buckets are folded from these. */
+  cells: Map<number, Cell>;
+  /** The cell last touched: consecutive updates of a series mostly share a bucket. */
+  lastEnd: number;
+  lastCell: Cell | undefined;
+  /** Per resolution, the buckets to write (those not yet pruned past), filled by `fold`. */
+  buckets: Array<Array<[number, Cell]>>;
+  /** The batch's contribution to the series' running state. */
+  state: Cell;
+}
+
+function upsertSql(table: string, type: SeriesType): string {
+  const conflict = `ON CONFLICT (series_id, bucket_end) DO UPDATE SET`;
+  switch (type) {
+    case 'counter':
+      return `INSERT INTO ${table} (series_id, bucket_end, value) VALUES (?, ?, ?) ${conflict} value = value + excluded.value`;
+    case 'gauge':
+      return (
+        `INSERT INTO ${table} (series_id, bucket_end, value, t) VALUES (?, ?, ?, ?) ${conflict} ` +
+        `value = excluded.value, t = excluded.t WHERE excluded.t >= ${table}.t`
+      );
+    case 'max':
+      return (
+        `INSERT INTO ${table} (series_id, bucket_end, value, t) VALUES (?, ?, ?, ?) ${conflict} ` +
+        `value = excluded.value, t = excluded.t ` +
+        `WHERE excluded.value > ${table}.value OR (excluded.value = ${table}.value AND excluded.t < ${table}.t)`
+      );
+  }
+}
+
+function totalsSql(type: SeriesType): string {
+  const insert =
+    'INSERT INTO series_totals (series_id, value, t) VALUES (?, ?, ?) ON CONFLICT (series_id) DO UPDATE SET';
+  switch (type) {
+    case 'counter':
+      return `${insert} value = value + excluded.value, t = max(t, excluded.t)`;
+    case 'gauge':
+      return `${insert} value = excluded.value, t = excluded.t WHERE excluded.t >= series_totals.t`;
+    case 'max':
+      return (
+        `${insert} value = excluded.value, t = excluded.t WHERE excluded.value > series_totals.value ` +
+        'OR (excluded.value = series_totals.value AND excluded.t < series_totals.t)'
+      );
+  }
+}
+
+function perType(make: (type: SeriesType) => Statement): Record<SeriesType, Statement> {
+  return { counter: make('counter'), gauge: make('gauge'), max: make('max') };
+}
+
+class SqliteStore implements Store {
+  private readonly index = new SeriesIndex();
+  private readonly retentionMs: readonly number[];
+  /** Per resolution, the cutoff of the last prune (buckets with end <= it are gone). */
+  private pruned: number[];
+  private coverage: Coverage;
+  private closed = false;
+
+  private readonly insertSeries: Statement;
+  private readonly upsertBucket: ReadonlyArray<Record<SeriesType, Statement>>;
+  private readonly upsertTotal: Record<SeriesType, Statement>;
+  private readonly deleteThrough: readonly Statement[];
+  private readonly setCutoff: Statement;
+  private readonly documents: Documents;
+
+  static open(options: StoreOptions): SqliteStore {
+    const file = options.path;
+    if (typeof file !== 'string' || file === '') {
+      throw new StoreError(`path must be a database file or ':memory:', got ${JSON.stringify(file)}`);
+    }
+    const retention = resolveRetention(options.retention);
+    const inMemory = file === ':memory:';
+    let db: Sqlite.Database;
+    try {
+      if (!inMemory) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      // `timeout` is SQLite's busy timeout: wait for another connection's write lock, then fail.
+      db = new Sqlite(file, { timeout: BUSY_TIMEOUT_MS });
+    } catch (error) {
+      throw new StoreError(`cannot open database at ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (!inMemory && mode !== 'wal') {
+        throw new StoreError(
+          `database at ${file} cannot use WAL journaling (got ${String(mode)}); is it on a network filesystem?`,
+        );
+      }
+      // NORMAL in WAL mode: a commit survives a killed process (not necessarily a power cut), at a
+      // fraction of FULL's fsync cost.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db, file);
+      return new SqliteStore(db, file, retention);
+    } catch (error) {
+      db.close();
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`cannot open database at ${file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private constructor(
+    private readonly db: Sqlite.Database,
+    private readonly file: string,
+    retention: RetentionOptions,
+  ) {
+    this.retentionMs = RETENTION_FIELDS.map((field) => retention[field]);
+    this.insertSeries = db.prepare('INSERT INTO series (name, labels, type) VALUES (?, ?, ?)');
+    this.upsertBucket = SAMPLE_TABLES.map((table) => perType((type) => db.prepare(upsertSql(table, type))));
+    this.upsertTotal = perType((type) => db.prepare(totalsSql(type)));
+    this.deleteThrough = SAMPLE_TABLES.map((table) =>
+      db.prepare(`DELETE FROM ${table} WHERE series_id = ? AND bucket_end <= ?`),
+    );
+    this.setCutoff = db.prepare(
+      'INSERT INTO prune_cutoffs (resolution_ms, cutoff_ms) VALUES (?, ?) ' +
+        'ON CONFLICT (resolution_ms) DO UPDATE SET cutoff_ms = excluded.cutoff_ms',
+    );
+    this.documents = new Documents(db);
+
+    this.pruned = RESOLUTIONS_MS.map(() => -Infinity);
+    this.load();
+    this.coverage = new Coverage(this.pruned);
+  }
+
+  /** Rebuilds the mirror from SQLite, in key order, so every column is built by appends. */
+  private load(): void {
+    const rows = (sql: string): IterableIterator<unknown[]> =>
+      (this.db.prepare(sql).raw(true) as Sqlite.Statement<unknown[], unknown[]>).iterate();
+    for (const [id, name, labelsJson, type] of rows(
+      'SELECT id, name, labels, type FROM series ORDER BY id',
+    )) {
+      const labels = Object.freeze(JSON.parse(labelsJson as string) as Record<string, string>);
+      const ref: SeriesRef = Object.freeze({
+        id: id as number,
+        name: name as string,
+        labels,
+        type: type as SeriesType,
+      });
+      this.index.add(new SeriesMirror(ref, seriesKey(ref.name, labelsJson as string)));
+    }
+    SAMPLE_TABLES.forEach((table, i) => {
+      let mirror: SeriesMirror | undefined;
+      for (const [id, end, value, t] of rows(
+        `SELECT series_id, bucket_end, value, t FROM ${table} ORDER BY series_id, bucket_end`,
+      )) {
+        if (mirror?.ref.id !== id) mirror = this.index.byRefId(id as number);
+        mirror?.columns[i]!.merge(end as number, value as number, (t as number | null) ?? 0);
+      }
+    });
+    for (const [id, value, t] of rows('SELECT series_id, value, t FROM series_totals')) {
+      const mirror = this.index.byRefId(id as number);
+      if (mirror) mirror.state = { value: value as number, t: t as number };
+    }
+    for (const [resolutionMs, cutoffMs] of rows('SELECT resolution_ms, cutoff_ms FROM prune_cutoffs')) {
+      const i = RESOLUTIONS_MS.indexOf(resolutionMs as (typeof RESOLUTIONS_MS)[number]);
+      if (i !== -1) this.pruned[i] = cutoffMs as number;
+    }
+  }
+
+  apply(updates: readonly SampleUpdate[]): void {
+    this.assertOpen();
+    if (!Array.isArray(updates)) throw new StoreError('apply() takes an array of updates');
+    if (updates.length === 0) return;
+    const batch = this.coalesce(updates);
+    for (const pending of batch) this.fold(pending);
+    const ids = this.write(batch);
+    // Committed: now, and only now, the mirror.
+    batch.forEach((pending, i) => {
+      let mirror = pending.mirror;
+      if (mirror === undefined) {
+        const labelsJson = canonicalLabels(pending.labels);
+        const labels = Object.freeze(JSON.parse(labelsJson) as Record<string, string>);
+        const ref = Object.freeze({ id: ids[i]!, name: pending.name, labels, type: pending.type });
+        mirror = new SeriesMirror(ref, pending.key);
+        this.index.add(mirror);
+      }
+      pending.buckets.forEach((cells, r) => {
+        const column = mirror.columns[r]!;
+        for (const [end, cell] of cells) column.merge(end, cell.value, cell.t);
+      });
+      if (mirror.state === undefined) mirror.state = { ...pending.state };
+      else mergeCell(pending.type, mirror.state, pending.state.value, pending.state.t);
+    });
+  }
+
+  /** Validates every update and merges those of the same series and 10 s bucket; writes nothing. */
+  private coalesce(updates: readonly SampleUpdate[]): PendingSeries[] {
+    const batch = new Map<string, PendingSeries>();
+    const fine = RESOLUTIONS_MS[0];
+    for (let i = 0; i < updates.length; i++) {
+      const update = updates[i]!;
+      const problem = updateProblem(update);
+      if (problem !== undefined) {
+        const where = typeof update?.name === 'string' && update.name !== '' ? ` (${update.name})` : '';
+        throw new StoreError(`update ${i}${where}: ${problem}; nothing was written`);
+      }
+      const { name, labels, type, t, value } = update;
+      const mirror = this.index.find(name, labels, aliasKey(name, labels));
+      const key = mirror?.key ?? seriesKey(name, canonicalLabels(labels));
+      let pending = batch.get(key);
+      if (pending === undefined) {
+        if (mirror !== undefined && mirror.ref.type !== type) {
+          throw new StoreError(
+            `update ${i}: ${describeSeries(name, labels)} is a ${mirror.ref.type} series, ` +
+              `not a ${type} (a series' type never changes); nothing was written`,
+          );
+        }
+        pending = {
+          key,
+          firstIndex: i,
+          name,
+          labels,
+          type,
+          mirror,
+          cells: new Map(),
+          lastEnd: NaN,
+          lastCell: undefined,
+          buckets: [],
+          state: { value, t },
+        };
+        batch.set(key, pending);
+      } else if (pending.type !== type) {
+        throw new StoreError(
+          `update ${i}: ${describeSeries(name, labels)} is a ${pending.type} series in update ` +
+            `${pending.firstIndex}, not a ${type} (a series' type never changes); nothing was written`,
+        );
+      } else {
+        mergeCell(type, pending.state, value, t);
+      }
+      const end = bucketEnd(t, fine);
+      let cell = end === pending.lastEnd ? pending.lastCell : pending.cells.get(end);
+      if (cell === undefined) {
+        cell = { value, t };
+        pending.cells.set(end, cell);
+      } else {
+        mergeCell(type, cell, value, t);
+      }
+      pending.lastEnd = end;
+      pending.lastCell = cell;
+    }
+    return [...batch.values()];
+  }
+
+  /**
+   * Fills `pending.buckets`: the 10 s cells, and the minute and hour cells folded from them (each 10 s
+   * bucket lies in one coarser bucket), leaving out buckets a resolution has already pruned past.
+   */
+  private fold(pending: PendingSeries): void {
+    pending.buckets = RESOLUTIONS_MS.map((r, i) => {
+      const cutoff = this.pruned[i]!;
+      const out = new Map<number, Cell>();
+      for (const [fineEnd, cell] of pending.cells) {
+        const end = i === 0 ? fineEnd : bucketEnd(fineEnd, r);
+        if (end <= cutoff) continue;
+        const held = out.get(end);
+        if (held === undefined) out.set(end, { ...cell });
+        else mergeCell(pending.type, held, cell.value, cell.t);
+      }
+      return [...out];
+    });
+  }
+
+  /** Writes a coalesced batch in one transaction; returns the series ids, parallel to the batch. */
+  private write(batch: readonly PendingSeries[]): number[] {
+    const transaction = this.db.transaction(() =>
+      batch.map((pending) => {
+        const { type } = pending;
+        const id =
+          pending.mirror?.ref.id ??
+          Number(this.insertSeries.run(pending.name, canonicalLabels(pending.labels), type).lastInsertRowid);
+        pending.buckets.forEach((cells, r) => {
+          const upsert = this.upsertBucket[r]![type];
+          for (const [end, cell] of cells) {
+            if (type === 'counter') upsert.run(id, end, cell.value);
+            else upsert.run(id, end, cell.value, cell.t);
+          }
+        });
+        this.upsertTotal[type].run(id, pending.state.value, pending.state.t);
+        return id;
+      }),
+    );
+    try {
+      return transaction.immediate();
+    } catch (error) {
+      const message = `writing ${batch.length} series to ${this.file} failed: ${(error as Error).message}`;
+      throw new StoreError(message, { cause: error });
+    }
+  }
+
+  select(name: string, match?: Labels): SeriesRef[] {
+    this.assertOpen();
+    return this.index.select(name, match).map((mirror) => mirror.ref);
+  }
+
+  seriesCount(service: string): number {
+    this.assertOpen();
+    return this.index.countService(service);
+  }
+
+  increase(ref: SeriesRef, fromMs: number, toMs: number): number {
+    const mirror = this.mirrorOf(ref, 'increase', 'counter');
+    checkTimes('increase', fromMs, toMs);
+    return mirror.increase(this.coverage, fromMs, toMs);
+  }
+
+  latest(ref: SeriesRef, atMs: number): { t: number; value: number } | undefined {
+    const mirror = this.mirrorOf(ref, 'latest', 'gauge', 'max');
+    checkTimes('latest', atMs);
+    return mirror.latest(atMs);
+  }
+
+  total(ref: SeriesRef, atMs?: number): number {
+    const mirror = this.mirrorOf(ref, 'total', 'counter');
+    if (atMs !== undefined) checkTimes('total', atMs);
+    return mirror.total(this.coverage, atMs);
+  }
+
+  range(ref: SeriesRef, fromMs: number, toMs: number, stepMs: number): Array<{ t: number; value: number }> {
+    const mirror = this.mirrorOf(ref, 'range', 'counter', 'gauge', 'max');
+    checkTimes('range', fromMs, toMs);
+    if (!(Number.isFinite(stepMs) && stepMs > 0)) {
+      throw new StoreError(`range(): step must be a positive number of milliseconds, got ${stepMs}`);
+    }
+    const count = Math.max(0, Math.floor((toMs - fromMs) / stepMs));
+    if (count > MAX_RANGE_POINTS) {
+      throw new StoreError(
+        `range(): ${count} points from ${fromMs} to ${toMs} every ${stepMs} ms exceeds ${MAX_RANGE_POINTS}; use a longer step`,
+      );
+    }
+    // The coarsest resolution no coarser than the step (10 s for shorter steps); finer ones add nothing
+    // a step can show. Coarser ones still answer where it is pruned.
+    let finest = 0;
+    while (finest + 1 < RESOLUTIONS_MS.length && RESOLUTIONS_MS[finest + 1]! <= stepMs) finest++;
+    const points: Array<{ t: number; value: number }> = [];
+    for (let k = 1; k <= count; k++) {
+      const t = fromMs + k * stepMs;
+      if (t > toMs) break;
+      if (mirror.ref.type === 'counter') {
+        const previous = fromMs + (k - 1) * stepMs;
+        points.push({ t, value: mirror.increase(this.coverage, previous, t, finest) });
+      } else {
+        const found = mirror.latest(t, finest);
+        if (found !== undefined) points.push({ t, value: found.value });
+      }
+    }
+    return points;
+  }
+
+  prune(nowMs: number): void {
+    this.assertOpen();
+    checkFinite('prune', nowMs);
+    const next = RESOLUTIONS_MS.map((r, i) =>
+      Math.max(this.pruned[i]!, Math.floor((nowMs - this.retentionMs[i]!) / r) * r),
+    );
+    const changed = next.flatMap((cutoff, i) => (cutoff > this.pruned[i]! ? [i] : []));
+    if (changed.length === 0) return;
+    const work: Array<{ mirror: SeriesMirror; r: number }> = [];
+    for (const mirror of this.index.all()) {
+      for (const r of changed) {
+        const first = mirror.columns[r]!.firstEnd;
+        if (first !== undefined && first <= next[r]!) work.push({ mirror, r });
+      }
+    }
+    const transaction = this.db.transaction(() => {
+      for (const { mirror, r } of work) this.deleteThrough[r]!.run(mirror.ref.id, next[r]);
+      for (const r of changed) this.setCutoff.run(RESOLUTIONS_MS[r], next[r]);
+    });
+    try {
+      transaction.immediate();
+    } catch (error) {
+      throw new StoreError(`pruning ${this.file} failed: ${(error as Error).message}`, { cause: error });
+    }
+    for (const { mirror, r } of work) mirror.columns[r]!.dropThrough(next[r]!);
+    this.pruned = next;
+    this.coverage = new Coverage(next);
+  }
+
+  setReference(service: string, feature: string, reference: ReferenceDistribution, atMs: number): void {
+    this.assertOpen();
+    this.documents.setReference(service, feature, reference, atMs);
+  }
+
+  getReference(
+    service: string,
+    feature: string,
+  ): { reference: ReferenceDistribution; atMs: number } | undefined {
+    this.assertOpen();
+    return this.documents.getReference(service, feature);
+  }
+
+  listReferences(): Array<{ service: string; feature: string; atMs: number }> {
+    this.assertOpen();
+    return this.documents.listReferences();
+  }
+
+  addToken(token: TokenRecord): void {
+    this.assertOpen();
+    this.documents.addToken(token);
+  }
+
+  findTokenByHash(hash: string): TokenRecord | undefined {
+    this.assertOpen();
+    return this.documents.findTokenByHash(hash);
+  }
+
+  listTokens(): TokenRecord[] {
+    this.assertOpen();
+    return this.documents.listTokens();
+  }
+
+  revokeToken(id: string, atMs: number): boolean {
+    this.assertOpen();
+    return this.documents.revokeToken(id, atMs);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      // Fold the WAL into the main file so the database is one self-contained file at rest.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`the store at ${this.file} is closed`);
+  }
+
+  /** The mirror of a caller's series reference, checked to be of a type `method` works on. */
+  private mirrorOf(ref: SeriesRef, method: string, ...types: SeriesType[]): SeriesMirror {
+    this.assertOpen();
+    const mirror = this.index.byRefId(ref.id);
+    if (mirror === undefined || (mirror.ref !== ref && mirror.ref.name !== ref.name)) {
+      throw new StoreError(
+        `${method}(): no series ${describeSeries(ref.name, ref.labels)} with id ${ref.id} in this store`,
+      );
+    }
+    if (!types.includes(mirror.ref.type)) {
+      throw new StoreError(
+        `${method}() needs a ${types.join(' or ')} series; ${describeSeries(ref.name, ref.labels)} is a ${mirror.ref.type}`,
+      );
+    }
+    return mirror;
+  }
+}
