@@ -1,9 +1,12 @@
-// `slactl compile [paths…] [--out alerts/] [--check] [--config slactl.yaml]`
+// `slactl compile [paths…] [--out alerts/] [--check] [--config slactl.yaml] [--jobs N]`
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { hasErrors } from '../lib/diagnostics.js';
-import { compileOutputs, isGeneratedName } from '../compile/outputs.js';
-import { loadCompileSettings, loadProject, plansOf } from './project.js';
+import { hasErrors, sortDiagnostics } from '../lib/diagnostics.js';
+import { isGeneratedName } from '../compile/outputs.js';
+import { checkSlaSources } from '../sla/load.js';
+import { compileSources, type CompileSourcesResult } from './compile-pool.js';
+import { readSlaSources } from './compile-sources.js';
+import { displayPaths, loadCompileSettings } from './project.js';
 import { countLine, renderDiagnostics } from './render.js';
 import type { Io } from './io.js';
 
@@ -12,6 +15,8 @@ export interface CompileOptions {
   out: string;
   check: boolean;
   config?: string;
+  /** Threads that check and compile, the main one included (default: the available parallelism). */
+  jobs?: number;
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {
@@ -39,14 +44,23 @@ export async function compileCommand(io: Io, options: CompileOptions): Promise<n
     io.err(renderDiagnostics(settings.diagnostics));
     return 1;
   }
-  const result = await loadProject(io, options.paths);
-  if (hasErrors(result.diagnostics)) {
-    io.err(renderDiagnostics(result.diagnostics));
-    io.err(`nothing written: ${countLine(result.diagnostics)}\n`);
+  const { sources, missing } = await readSlaSources(displayPaths(io, options.paths), io.cwd);
+  // A missing path fails the command: check the files that are there, for their diagnostics, and stop.
+  const { load, outputs }: Omit<CompileSourcesResult, 'threads'> =
+    missing.length > 0
+      ? { load: checkSlaSources(sources), outputs: undefined }
+      : await compileSources(
+          sources,
+          settings.settings,
+          options.jobs === undefined ? {} : { jobs: options.jobs },
+        );
+  const diagnostics = sortDiagnostics([...missing, ...load.diagnostics]);
+  if (outputs === undefined || hasErrors(diagnostics)) {
+    io.err(renderDiagnostics(diagnostics));
+    io.err(`nothing written: ${countLine(diagnostics)}\n`);
     return 1;
   }
-  io.err(renderDiagnostics(result.diagnostics));
-  const outputs = compileOutputs(plansOf(result), settings.settings);
+  io.err(renderDiagnostics(diagnostics));
   for (const warning of outputs.warnings) io.err(`warning: ${warning}\n`);
 
   const outDir = path.resolve(io.cwd, options.out);
@@ -86,7 +100,7 @@ export async function compileCommand(io: Io, options: CompileOptions): Promise<n
   for (const name of extra) await rm(path.join(outDir, name));
   const removed = extra.length > 0 ? `, removed ${extra.length} orphaned` : '';
   io.out(
-    `compiled ${result.slas.length} SLA${result.slas.length === 1 ? '' : 's'} into ${shownDir}/: ${written} written, ${outputs.files.size - written} unchanged${removed}\n`,
+    `compiled ${load.slas.length} SLA${load.slas.length === 1 ? '' : 's'} into ${shownDir}/: ${written} written, ${outputs.files.size - written} unchanged${removed}\n`,
   );
   return 0;
 }

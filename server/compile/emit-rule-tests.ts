@@ -155,8 +155,31 @@ export function humanizeDuration(value: number): string {
   return `${goGeneral(v, 4)}${prefix}s`;
 }
 
+// Rendering a value is exact decimal arithmetic on BigInts, and the same few values (1 / error budget,
+// the chosen breach values) come back for every SLA: remember them, within a bound.
+const RENDERED_LIMIT = 10_000;
+const rendered: Record<ValueStyle, Map<number, string>> = {
+  percent: new Map(),
+  duration: new Map(),
+  number: new Map(),
+  'burn-rate': new Map(),
+};
+
 /** The text Prometheus renders for `$value` in the given style (see VALUE_TEMPLATES in emit-rules). */
 export function renderValue(style: ValueStyle, value: number): string {
+  // A Map takes -0 for 0, which renders differently.
+  if (Object.is(value, -0)) return renderValueUncached(style, value);
+  const byValue = rendered[style];
+  let text = byValue.get(value);
+  if (text === undefined) {
+    if (byValue.size >= RENDERED_LIMIT) byValue.clear();
+    text = renderValueUncached(style, value);
+    byValue.set(value, text);
+  }
+  return text;
+}
+
+function renderValueUncached(style: ValueStyle, value: number): string {
   switch (style) {
     case 'percent':
       return `${goGeneral(value * 100, 4)}%`;
@@ -697,15 +720,28 @@ function recordedLabels(plan: SlaPlan, objective: RatioObjective, name: string):
   return selector(name, [eq('service', plan.service), eq('sla', plan.name), eq('slo', objective.slo)]);
 }
 
+/** An SLA's scenario of each objective, each worked out once (the burn-rate and idle tests both need it). */
+type Scenarios = (objective: RatioObjective) => Scenario | string;
+
+function scenarios(plan: SlaPlan): Scenarios {
+  const found = new Map<RatioObjective, Scenario | string>();
+  return (objective) => {
+    let result = found.get(objective);
+    if (result === undefined) found.set(objective, (result = scenario(plan, objective)));
+    return result;
+  };
+}
+
 function burnRateGroup(
   plan: SlaPlan,
   objective: RatioObjective,
   rules: readonly AlertRuleSpec[],
   warnings: string[],
+  scenarioOf: Scenarios,
 ): TestGroup | undefined {
   const where = `${plan.name}: objective ${objective.slo}`;
   if (objective.tiers.length === 0) return undefined;
-  const found = scenario(plan, objective);
+  const found = scenarioOf(objective);
   if (typeof found === 'string') {
     warnings.push(`${where}: burn-rate alerts not tested by promtool: ${found}`);
     return undefined;
@@ -778,11 +814,11 @@ function burnRateGroup(
   };
 }
 
-function idleGroups(plan: SlaPlan): TestGroup[] {
+function idleGroups(plan: SlaPlan, scenarioOf: Scenarios): TestGroup[] {
   const series = new Map<string, SeriesSpec>();
   const covered: RatioObjective[] = [];
   for (const o of plan.objectives) {
-    const found = scenario(plan, o);
+    const found = scenarioOf(o);
     if (typeof found === 'string') continue;
     covered.push(o);
     for (const s of found.series)
@@ -1098,8 +1134,9 @@ export function emitRuleTests(
 ): { text: string; warnings: string[] } {
   const warnings: string[] = [];
   const groups: TestGroup[] = [];
+  const scenarioOf = scenarios(plan);
   for (const objective of plan.objectives) {
-    const group = burnRateGroup(plan, objective, rules, warnings);
+    const group = burnRateGroup(plan, objective, rules, warnings, scenarioOf);
     if (group !== undefined) groups.push(group);
   }
   // How many threshold alerts read each series: alerts that share one cannot be tested apart.
@@ -1110,7 +1147,7 @@ export function emitRuleTests(
     const group = thresholdGroup(plan, rule, rule.source.alert, warnings, readers);
     if (group !== undefined) groups.push(group);
   }
-  groups.push(...idleGroups(plan));
+  groups.push(...idleGroups(plan, scenarioOf));
   const header = generatedHeader(plan.source, 'Run with `promtool test rules` on this file.');
   return {
     text: toYaml({ rule_files: [rulesFileName], evaluation_interval: '1m', tests: groups }, header),

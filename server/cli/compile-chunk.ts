@@ -1,0 +1,44 @@
+// One chunk of SLA files checked and compiled on its own: the unit of work of `slactl compile`, done on
+// the main thread or on a worker (compile-worker.ts). Everything here crosses threads by structured clone.
+import { hasErrors } from '../lib/diagnostics.js';
+import type { CompileSettings, SlaPlan } from '../compile/ir.js';
+import { compileSla, type SlaOutputs } from '../compile/outputs.js';
+import { buildPlan } from '../compile/plan.js';
+import { checkSlaSources, type LoadResult, type SlaSource } from '../sla/load.js';
+
+/** One SLA's plan and files. */
+export interface CompiledSla {
+  plan: SlaPlan;
+  outputs: SlaOutputs;
+}
+
+/** A chunk checked and, when it has no errors, compiled. */
+export interface ChunkResult {
+  load: LoadResult;
+  /** Every valid SLA of the chunk with its files, in load order; empty when the chunk has errors. */
+  compiled: CompiledSla[];
+}
+
+/** What the main thread sends a worker: one chunk to do. */
+export interface ChunkRequest {
+  id: number;
+  sources: SlaSource[];
+  settings: CompileSettings;
+}
+
+/** What a worker answers: the chunk's result, or the error it threw (a bug: shown as an internal error). */
+export type ChunkReply = { id: number; result: ChunkResult } | { id: number; error: string };
+
+/**
+ * Checks a chunk of sources and compiles its SLAs. A chunk with errors is not compiled: nothing is written
+ * when any file has an error, so the work would be thrown away.
+ */
+export function compileChunk(sources: readonly SlaSource[], settings: CompileSettings): ChunkResult {
+  const load = checkSlaSources(sources);
+  if (hasErrors(load.diagnostics)) return { load, compiled: [] };
+  const compiled = load.slas.map((sla) => {
+    const plan = buildPlan(sla);
+    return { plan, outputs: compileSla(plan, settings) };
+  });
+  return { load, compiled };
+}
