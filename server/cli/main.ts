@@ -3,9 +3,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { budgetCommand } from './budget.js';
 import { compileCommand } from './compile.js';
+import { parseJobs } from './compile-pool.js';
 import { diffCommand } from './diff.js';
 import { processIo, UsageError, type Io } from './io.js';
+import { replayCommand } from './replay.js';
 import { schemaCommand } from './schema.js';
+import { serveCommand } from './serve.js';
+import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
 const HELP = `slactl — SLA control plane for real-time AI systems
@@ -19,12 +23,27 @@ Commands:
       --out <dir>               latency budgets and Alertmanager routing (default: alerts/)
       --check                   fail if the output folder is stale, writing nothing
       --config <file>           settings file (default: slactl.yaml)
+      --jobs <n>                threads for 2,000+ files (default: all cores)
   diff --base <git-ref> [paths…]
       --format markdown|json    objectives, budgets and alerts changed since the ref
   budget <name> [paths…]        the latency budget table of one SLA
       --format text|json
   schema [--out <file>] [--check]
                                 the JSON Schema of the SLA spec (slas/schema.json)
+  serve                         run the control plane (what \`npm start\` runs)
+      --host <addr>             interface to bind (default 127.0.0.1)
+      --port <n>                port (default 8080)
+      --data-dir <dir>          SQLite store and first admin token (default .slactl)
+      --slas <path>             SLA file or folder (default slas)
+      --no-demo                 do not run the demo simulator
+      --log-level <level>       fatal error warn info debug trace silent
+      --config <file>           settings file (default slactl.yaml)
+  replay --signals <file.ndjson> [--slas <path>] [--sla <name>]
+                                run recorded signals through the evaluator and
+                                print the alert timeline
+  token create --name <n> --scopes read,ingest,operate,admin
+  token list | token revoke <id>
+      --data-dir <dir>          (default .slactl)
 
 Options:
   -h, --help                    show this help
@@ -88,6 +107,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
         out: { type: 'string' },
         check: { type: 'boolean' },
         config: { type: 'string' },
+        jobs: { type: 'string' },
       });
       if (values.help) return help(io);
       return compileCommand(io, {
@@ -95,6 +115,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
         out: (values.out as string | undefined) ?? 'alerts',
         check: values.check === true,
         ...(typeof values.config === 'string' ? { config: values.config } : {}),
+        ...(typeof values.jobs === 'string' ? { jobs: parseJobs(values.jobs) } : {}),
       });
     }
     case 'diff': {
@@ -134,6 +155,74 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       return schemaCommand(io, {
         check: values.check === true,
         ...(typeof values.out === 'string' ? { out: values.out } : {}),
+      });
+    }
+    case 'serve': {
+      const { values, positionals } = parse(rest, {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        slas: { type: 'string' },
+        demo: { type: 'boolean' },
+        'no-demo': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        config: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got "${positionals[0]}"`);
+      const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      const flags = Object.fromEntries(
+        Object.entries({
+          host: str(values.host),
+          port: str(values.port),
+          dataDir: str(values['data-dir']),
+          slas: str(values.slas),
+          logLevel: str(values['log-level']),
+          demo: values['no-demo'] === true ? false : values.demo === true ? true : undefined,
+        }).filter(([, v]) => v !== undefined),
+      );
+      return serveCommand(io, {
+        flags,
+        ...(typeof values.config === 'string' ? { config: values.config } : {}),
+      });
+    }
+    case 'replay': {
+      const { values, positionals } = parse(rest, {
+        signals: { type: 'string' },
+        slas: { type: 'string' },
+        sla: { type: 'string' },
+        step: { type: 'string' },
+        format: { type: 'string' },
+        config: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      if (typeof values.signals !== 'string' || values.signals === '')
+        throw new UsageError('replay needs --signals <file.ndjson>, a recording of signals with ts');
+      return replayCommand(io, {
+        signals: values.signals,
+        paths: typeof values.slas === 'string' ? [values.slas, ...positionals] : positionals,
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+        ...(typeof values.sla === 'string' ? { sla: values.sla } : {}),
+        ...(typeof values.step === 'string' ? { step: values.step } : {}),
+        ...(typeof values.config === 'string' ? { config: values.config } : {}),
+      });
+    }
+    case 'token': {
+      const { values, positionals } = parse(rest, {
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        'data-dir': { type: 'string' },
+        format: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      const [action, ...args] = positionals;
+      return tokenCommand(io, {
+        action,
+        args,
+        dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : '.slactl',
+        ...(typeof values.name === 'string' ? { name: values.name } : {}),
+        ...(typeof values.scopes === 'string' ? { scopes: values.scopes } : {}),
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
       });
     }
     default:

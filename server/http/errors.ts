@@ -4,6 +4,10 @@ import type { ErrorRequestHandler, Response } from 'express';
 export interface ErrorDetail {
   /** JSON path or position of the problem, e.g. `signals[3].seconds` or `line 4`. */
   field?: string;
+  /** 0-based position of the signal in an ingest batch. */
+  index?: number;
+  /** 1-based line of an NDJSON ingest body. */
+  line?: number;
   message: string;
 }
 

@@ -1,0 +1,260 @@
+// Composition root: builds the control plane from its parts and runs it. `slactl serve` (and `npm start`)
+// call startServer; tests call it with an in-memory clock or store directory of their own.
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { SpanStatusCode } from '@opentelemetry/api';
+import pino, { type Logger } from 'pino';
+import type { Clock } from './lib/clock.js';
+import { systemClock } from './lib/clock.js';
+import { formatDuration } from './lib/units.js';
+import type { CompileSettings, SlaPlan } from './compile/ir.js';
+import { openStore } from './store/store.js';
+import { Collector } from './collector/ingest.js';
+import { SignalReader } from './collector/derived.js';
+import { Evaluator } from './evaluate/evaluator.js';
+import type { Evaluation, SlaStatus } from './evaluate/types.js';
+import { createApp } from './http/app.js';
+import { Authenticator, bootstrapAdminToken } from './http/auth.js';
+import type { ServerConfig } from './http/config.js';
+import { createServerMetrics } from './http/metrics.js';
+import { EventHub } from './http/sse.js';
+import { tracer } from './http/tracing.js';
+import { DemoSimulator, httpIngestClient, type IngestClient } from './demo/simulator.js';
+import { demoRouter } from './demo/router.js';
+
+export const DATABASE_FILE = 'slactl.db';
+
+export interface StartOptions {
+  config: ServerConfig;
+  plans: SlaPlan[];
+  compileSettings: CompileSettings;
+  clock?: Clock;
+  log?: Logger;
+  /** Start the evaluation loop and the demo's real-time loop (tests drive both by hand with false). */
+  loops?: boolean;
+  demoSeed?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** The first-start admin token and its file, when slactl manages one. */
+  admin?: { token: string; file: string; created: boolean };
+  /** Runs one evaluation cycle now (the loop calls the same). */
+  evaluateNow(): Evaluation | undefined;
+  demo?: DemoSimulator;
+  /** Stops intake, drains in-flight requests, flushes the store. */
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config, plans } = options;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: 'slactl' } });
+  const loops = options.loops ?? true;
+
+  const longest = Math.max(0, ...plans.map((p) => p.windowMs));
+  if (longest > config.retentionMs) {
+    const sla = plans.find((p) => p.windowMs === longest)!;
+    throw new StartupError(
+      `retention ${formatDuration(config.retentionMs)} is shorter than the ${formatDuration(longest)} window of SLA ${sla.name}; ` +
+        `raise server.retention in slactl.yaml (or SLACTL_RETENTION)`,
+    );
+  }
+
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = openStore({
+    path: path.join(config.dataDir, DATABASE_FILE),
+    retention: { hourMs: config.retentionMs },
+  });
+  const closers: Array<() => void | Promise<void>> = [() => store.close()];
+  try {
+    const auth = new Authenticator(store);
+    const adminToken = bootstrapAdminToken(store, config.dataDir, clock.now());
+    const collector = new Collector(
+      { store, clock, plans },
+      {
+        maxBodyBytes: config.limits.maxBodyBytes,
+        maxBatch: config.limits.maxBatch,
+        maxSeriesPerService: config.limits.maxSeriesPerService,
+        retentionMs: config.retentionMs,
+      },
+    );
+    const reader = new SignalReader(store);
+    const evaluator = new Evaluator({ plans, settings: options.compileSettings, store, reader });
+    const metrics = createServerMetrics();
+    const hub = new EventHub();
+    let lastEvaluation: Evaluation | undefined;
+    let ready = false;
+    let draining = false;
+    const lastStatus = new Map<string, string>();
+
+    const evaluateNow = (): Evaluation | undefined =>
+      tracer.startActiveSpan('evaluate', (span) => {
+        const end = metrics.evaluationDuration.startTimer();
+        try {
+          const evaluation = evaluator.evaluate(clock.now());
+          lastEvaluation = evaluation;
+          span.setAttribute('slactl.slas', plans.length);
+          span.setAttribute('slactl.transitions', evaluation.transitions.length);
+          for (const e of evaluation.errors) {
+            metrics.evaluationErrors.inc();
+            log.error({ sla: e.sla, err: e.message }, 'evaluating an SLA failed');
+          }
+          publish(evaluation);
+          ready = !draining;
+          return evaluation;
+        } catch (error) {
+          // One failed cycle is logged and counted; the next one runs on schedule.
+          metrics.evaluationErrors.inc();
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          log.error({ err: error }, 'evaluation cycle failed');
+          return undefined;
+        } finally {
+          end();
+          span.end();
+        }
+      });
+
+    const publish = (evaluation: Evaluation): void => {
+      const active = evaluation.alerts;
+      metrics.alertsActive.set({ state: 'firing' }, active.filter((a) => a.state === 'firing').length);
+      metrics.alertsActive.set({ state: 'pending' }, active.filter((a) => a.state === 'pending').length);
+      for (const transition of evaluation.transitions) {
+        tracer.startActiveSpan('alert', (span) => {
+          span.setAttribute('slactl.alertname', transition.alertname);
+          span.setAttribute('slactl.transition', `${transition.from}->${transition.to}`);
+          hub.publish({ event: 'alert', data: transition });
+          span.end();
+        });
+        if (transition.to === 'firing' || transition.to === 'resolved')
+          log.info(
+            { alert: transition.alertname, labels: transition.labels, to: transition.to },
+            'alert transition',
+          );
+      }
+      for (const status of evaluation.statuses) {
+        const key = statusKey(status);
+        if (lastStatus.get(status.name) !== key) {
+          lastStatus.set(status.name, key);
+          hub.publish({ event: 'status', data: status });
+        }
+      }
+    };
+
+    // The demo talks to the server over HTTP like any other client; its URL is known after listen().
+    let baseUrl = '';
+    let demo: DemoSimulator | undefined;
+    if (config.demo) {
+      const token = auth.issueInternal('demo simulator', ['ingest']);
+      const client: IngestClient = { send: (signals) => httpIngestClient(baseUrl, token).send(signals) };
+      demo = new DemoSimulator({
+        plans,
+        client,
+        clock,
+        ...(options.demoSeed === undefined ? {} : { seed: options.demoSeed }),
+        logger: log.child({ component: 'demo' }),
+      });
+    }
+
+    const app = createApp({
+      config,
+      log,
+      auth,
+      collector,
+      store,
+      reader,
+      plans,
+      metrics,
+      hub,
+      now: () => clock.now(),
+      isReady: () => ready && !draining,
+      evaluation: {
+        alerts: () => evaluator.alerts(),
+        statuses: () => evaluator.statuses(),
+        lastEvaluatedAt: () => lastEvaluation?.at,
+      },
+      extraRouters: demo
+        ? [demoRouter(demo, { read: auth.require('read'), operate: auth.require('operate') })]
+        : [],
+    });
+
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host);
+      s.once('listening', () => resolve(s));
+      s.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new StartupError(`port ${config.port} on ${config.host} is in use; pick another with --port`)
+            : error,
+        ),
+      );
+    });
+    server.keepAliveTimeout = 5_000;
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+
+    evaluateNow();
+    const timers: NodeJS.Timeout[] = [];
+    if (loops) {
+      timers.push(setInterval(evaluateNow, config.evaluationIntervalMs));
+      timers.push(
+        setInterval(() => {
+          try {
+            store.prune(clock.now());
+          } catch (error) {
+            log.error({ err: error }, 'pruning the store failed');
+          }
+        }, 10 * 60_000),
+      );
+      demo?.start();
+    }
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        draining = true;
+        ready = false;
+        for (const t of timers) clearInterval(t);
+        await demo?.stop();
+        hub.close();
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+        for (const closer of closers.reverse()) await closer();
+        log.info('stopped');
+      })());
+
+    return {
+      url: baseUrl,
+      port,
+      ...(adminToken
+        ? { admin: { token: adminToken.secret, file: adminToken.file, created: adminToken.created } }
+        : {}),
+      evaluateNow,
+      ...(demo ? { demo } : {}),
+      close,
+    };
+  } catch (error) {
+    for (const closer of closers.reverse()) await closer();
+    throw error;
+  }
+}
+
+/** What makes a status worth an event: its verdicts, not every small move of a measured value. */
+function statusKey(status: SlaStatus): string {
+  return JSON.stringify([status.status, status.dimensions, status.alerts]);
+}

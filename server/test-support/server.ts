@@ -1,0 +1,78 @@
+// Starting a real control plane in-process for integration tests: a temp data dir, the repo's SLAs,
+// a manual clock and no background loops, so a test decides when time passes and evaluations run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { DEFAULT_SETTINGS, type SlaPlan } from '../compile/ir.js';
+import { buildPlan } from '../compile/plan.js';
+import { ManualClock } from '../lib/clock.js';
+import { loadSlaFiles } from '../sla/load.js';
+import { DEFAULT_LIMITS, type ServerConfig } from '../http/config.js';
+import { startServer, type RunningServer } from '../main.js';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+
+export async function repoPlans(): Promise<SlaPlan[]> {
+  const loaded = await loadSlaFiles(['slas'], REPO);
+  return loaded.slas.map(buildPlan);
+}
+
+export interface TestServer {
+  server: RunningServer;
+  clock: ManualClock;
+  dataDir: string;
+  token: string;
+  url: string;
+  /** fetch with the admin token unless headers say otherwise. */
+  api(pathname: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(
+  options: { demo?: boolean; config?: Partial<ServerConfig>; startMs?: number; dataDir?: string } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'slactl-server-'));
+  const clock = new ManualClock(options.startMs ?? Date.UTC(2026, 10, 22, 6, 0, 0));
+  const config: ServerConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    slas: path.join(REPO, 'slas'),
+    demo: options.demo ?? false,
+    evaluationIntervalMs: 15_000,
+    retentionMs: 35 * 86_400_000,
+    publicMetrics: false,
+    logLevel: 'silent',
+    limits: DEFAULT_LIMITS,
+    ...options.config,
+  };
+  const server = await startServer({
+    config,
+    plans: await repoPlans(),
+    compileSettings: DEFAULT_SETTINGS,
+    clock,
+    log: pino({ level: 'silent' }),
+    loops: false,
+    demoSeed: 7,
+  });
+  const token = server.admin?.token ?? '';
+  return {
+    server,
+    clock,
+    dataDir,
+    token,
+    url: server.url,
+    api: (pathname, init = {}) => {
+      const { token: override, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      const use = override === undefined ? token : override;
+      if (use !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${use}`);
+      return fetch(`${server.url}${pathname}`, { ...rest, headers });
+    },
+    stop: async () => {
+      await server.close();
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
