@@ -1,5 +1,6 @@
 // Layering of server/: imports go one way, top to bottom (see ../shared/BLUEPRINT.md).
-//   lib → sla → compile → signals → store → collector → evaluate → triage → remediate → audit → http → cli → demo → main
+//   lib → sla → compile → signals → store → audit → collector → evaluate → triage → remediate → http → cli → demo → main
+// audit sits right after store: it is a signed append-only log that remediation (and triage) write to.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layers = [
   'lib',
@@ -7,11 +8,11 @@ const layers = [
   'compile',
   'signals',
   'store',
+  'audit',
   'collector',
   'evaluate',
   'triage',
   'remediate',
-  'audit',
   'http',
   'cli',
   'demo',
@@ -42,6 +43,13 @@ module.exports = {
       severity: 'error',
       from: { path: `^server/(${PURE.join('|')})/`, pathNot: '\\.test\\.ts$' },
       to: { path: '(^|/)node_modules/(express|undici|node-fetch|axios)/|^(http|https|net)$' },
+    },
+    {
+      name: 'sql-only-in-store',
+      comment: 'server/store is the only module that speaks SQL (BLUEPRINT.md)',
+      severity: 'error',
+      from: { path: '^server/', pathNot: '^server/store/' },
+      to: { path: '(^|/)node_modules/better-sqlite3/' },
     },
     {
       name: 'no-tests-in-production',

@@ -37,7 +37,13 @@ export interface StoreOptions {
 }
 
 /** The series and token store over one SQLite database. */
-export interface Store extends SeriesStore, TokenStore {}
+export interface Store extends SeriesStore, TokenStore {
+  /**
+   * The open database, for the other table groups of server/store/ (audit rows, remediation runs) to
+   * share one file and one WAL. Only server/store/ may use it: no other layer runs SQL.
+   */
+  sqlite(): Sqlite.Database;
+}
 
 /** Opens (creating and migrating as needed) the database at `options.path` and loads the mirror. */
 export function openStore(options: StoreOptions): Store {
@@ -474,6 +480,11 @@ class SqliteStore implements Store {
   revokeToken(id: string, atMs: number): boolean {
     this.assertOpen();
     return this.documents.revokeToken(id, atMs);
+  }
+
+  sqlite(): Sqlite.Database {
+    this.assertOpen();
+    return this.db;
   }
 
   close(): void {
