@@ -5,7 +5,8 @@
 //   2. the ceiling: a bare Node HTTP server that only parses the same bodies;
 //   3. Prometheus Pushgateway (Debian's prometheus-pushgateway) receiving the equivalent samples;
 //   4. evaluation time per cycle for 100 and 1,000 SLAs, and resident memory.
-// Environment: BENCH_SECONDS (per target, default 10), BENCH_CLIENTS (default 8).
+// Environment: BENCH_SECONDS (per target, default 10), BENCH_CLIENTS (default 8), BENCH_ONLY
+// (`ingest` or `evaluation`: run one half, for profiling; recorded figures come from full runs).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -25,6 +26,10 @@ const REPO = path.resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const BATCH = 1000;
+const ONLY = process.env.BENCH_ONLY ?? '';
+if (!['', 'ingest', 'evaluation'].includes(ONLY)) {
+  throw new Error(`BENCH_ONLY must be ingest or evaluation, got ${JSON.stringify(ONLY)}`);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Load: the same batches for every target.
@@ -363,18 +368,7 @@ const fmt = (n: number, digits = 0) =>
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
-async function main(): Promise<void> {
-  out(`# slactl server benchmark — ${new Date().toISOString()}`);
-  out(
-    `machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
-  out(
-    `method: ${CLIENTS} keep-alive clients, batches of ${BATCH}, ${SECONDS} s per target after 2 s warm-up, one run, same load generator\n`,
-  );
-
+async function benchIngest(): Promise<void> {
   const slactl = await benchSlactl();
   const bare = await benchBare();
   const pushgateway = await benchPushgateway();
@@ -395,7 +389,22 @@ async function main(): Promise<void> {
         : '') +
       `; server RSS after the run ${fmt(slactl.rss)} MiB\n`,
   );
+}
 
+async function main(): Promise<void> {
+  out(`# slactl server benchmark — ${new Date().toISOString()}`);
+  out(
+    `machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  out(
+    `method: ${CLIENTS} keep-alive clients, batches of ${BATCH}, ${SECONDS} s per target after 2 s warm-up, one run, same load generator\n`,
+  );
+
+  if (ONLY !== 'evaluation') await benchIngest();
+  if (ONLY === 'ingest') return;
   out('| SLAs | evaluation cycle (median) | slowest of 20 | process RSS |');
   out('| ---: | ---: | ---: | ---: |');
   for (const count of [100, 1000]) {

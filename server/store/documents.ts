@@ -1,11 +1,30 @@
-// Tokens and reference distributions: small documents read and written straight through to SQLite,
-// with no mirror, so a token that `slactl token` adds or revokes from another process counts at once.
+// Tokens and reference distributions: small documents written straight through to SQLite. Tokens are
+// read from SQLite on every lookup, so a token that `slactl token` adds or revokes from another process
+// counts at once. References are written only by this process's collector and read by every
+// evaluation, so they are also kept in memory (frozen; loaded on first use) after each write.
 import type Sqlite from 'better-sqlite3';
 import { StoreError } from './errors.js';
 import type { ReferenceDistribution, Scope, TokenRecord } from './types.js';
 import { checkFinite, referenceProblem, scopesProblem } from './validate.js';
 
 type Statement = Sqlite.Statement<unknown[]>;
+
+interface CachedReference {
+  service: string;
+  feature: string;
+  reference: ReferenceDistribution;
+  atMs: number;
+}
+
+const referenceKey = (service: string, feature: string): string => `${service}\0${feature}`;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value as Record<string, unknown>)) deepFreeze(inner);
+  }
+  return value;
+}
 
 interface TokenRow {
   id: string;
@@ -28,26 +47,32 @@ function tokenFromRow(row: TokenRow): TokenRecord {
   return token;
 }
 
+/** Orders by UTF-16 code units, as SQLite's default BINARY collation orders ASCII text. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The tokens and reference tables of one database. */
 export class Documents {
   private readonly upsertReference: Statement;
-  private readonly selectReference: Statement;
   private readonly selectReferences: Statement;
   private readonly insertToken: Statement;
   private readonly selectTokenByHash: Statement;
   private readonly selectTokens: Statement;
   private readonly revokeTokenById: Statement;
+  /** `service\0feature` → the stored reference; undefined until first read. */
+  private references: Map<string, CachedReference> | undefined;
+  /** listReferences' answer, sorted by service then feature; rebuilt after a write. */
+  private referenceList:
+    ReadonlyArray<Readonly<{ service: string; feature: string; atMs: number }>> | undefined;
 
   constructor(db: Sqlite.Database) {
     this.upsertReference = db.prepare(
       'INSERT INTO reference_distributions (service, feature, reference, at_ms) VALUES (?, ?, ?, ?) ' +
         'ON CONFLICT (service, feature) DO UPDATE SET reference = excluded.reference, at_ms = excluded.at_ms',
     );
-    this.selectReference = db.prepare(
-      'SELECT reference, at_ms FROM reference_distributions WHERE service = ? AND feature = ?',
-    );
     this.selectReferences = db.prepare(
-      'SELECT service, feature, at_ms FROM reference_distributions ORDER BY service, feature',
+      'SELECT service, feature, reference, at_ms FROM reference_distributions',
     );
     this.insertToken = db.prepare(
       'INSERT INTO tokens (id, name, hash, scopes, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -64,22 +89,53 @@ export class Documents {
       throw new StoreError(`reference for service ${service}, feature ${feature}: ${problem}`);
     }
     checkFinite('setReference', atMs);
-    this.upsertReference.run(service, feature, JSON.stringify(reference), atMs);
+    const json = JSON.stringify(reference);
+    this.upsertReference.run(service, feature, json, atMs);
+    // The cache holds its own frozen copy, so a caller changing its object afterwards changes nothing.
+    this.loadReferences().set(referenceKey(service, feature), {
+      service,
+      feature,
+      reference: deepFreeze(JSON.parse(json) as ReferenceDistribution),
+      atMs,
+    });
+    this.referenceList = undefined;
   }
 
+  /** The stored reference (frozen: shared by every reader), or undefined. */
   getReference(
     service: string,
     feature: string,
   ): { reference: ReferenceDistribution; atMs: number } | undefined {
-    const row = this.selectReference.get(service, feature) as
-      { reference: string; at_ms: number } | undefined;
-    if (row === undefined) return undefined;
-    return { reference: JSON.parse(row.reference) as ReferenceDistribution, atMs: row.at_ms };
+    const cached = this.loadReferences().get(referenceKey(service, feature));
+    return cached === undefined ? undefined : { reference: cached.reference, atMs: cached.atMs };
   }
 
   listReferences(): Array<{ service: string; feature: string; atMs: number }> {
-    const rows = this.selectReferences.all() as Array<{ service: string; feature: string; at_ms: number }>;
-    return rows.map((row) => ({ service: row.service, feature: row.feature, atMs: row.at_ms }));
+    this.referenceList ??= [...this.loadReferences().values()]
+      .map(({ service, feature, atMs }) => Object.freeze({ service, feature, atMs }))
+      .sort((a, b) => compareText(a.service, b.service) || compareText(a.feature, b.feature));
+    return [...this.referenceList];
+  }
+
+  private loadReferences(): Map<string, CachedReference> {
+    if (this.references !== undefined) return this.references;
+    const map = new Map<string, CachedReference>();
+    const rows = this.selectReferences.all() as Array<{
+      service: string;
+      feature: string;
+      reference: string;
+      at_ms: number;
+    }>;
+    for (const row of rows) {
+      map.set(referenceKey(row.service, row.feature), {
+        service: row.service,
+        feature: row.feature,
+        reference: deepFreeze(JSON.parse(row.reference) as ReferenceDistribution),
+        atMs: row.at_ms,
+      });
+    }
+    this.references = map;
+    return map;
   }
 
   /** Stores a token; its id and its hash must both be new. */

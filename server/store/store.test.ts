@@ -379,6 +379,27 @@ describe('references and tokens', () => {
     reopened.close();
   });
 
+  it('serves references from memory: answers agree before and after a reopen, and callers cannot alter them', () => {
+    const { open } = fileStore();
+    const store = open();
+    const values = [0.1, 0.2];
+    store.setReference('search', 'ctr', { kind: 'numeric', values }, T0);
+    values.push(99); // the caller's object changes after the write: the stored reference does not
+    expect(store.getReference('search', 'ctr')?.reference).toEqual({ kind: 'numeric', values: [0.1, 0.2] });
+    const got = store.getReference('search', 'ctr')!.reference as { values: number[] };
+    expect(() => got.values.push(1)).toThrow(TypeError);
+    const listed = store.listReferences();
+    listed.pop();
+    expect(store.listReferences()).toHaveLength(1);
+    store.setReference('ads', 'ctr', { kind: 'numeric', values: [1] }, T0 + 1);
+    const before = store.listReferences();
+    store.close();
+    const reopened = open();
+    expect(reopened.listReferences()).toEqual(before);
+    expect(before.map((r) => r.service)).toEqual(['ads', 'search']);
+    reopened.close();
+  });
+
   it('stores tokens by hash, revokes them, and shares them with another open store', () => {
     const { open } = fileStore();
     const store = open();
