@@ -87,7 +87,7 @@ export async function serveCommand(io: Io, options: ServeOptions): Promise<numbe
   ];
   if (server.admin) {
     lines.push(
-      `  Open the dashboard: ${server.url}/?token=${server.admin.token}`,
+      `  Open the dashboard: ${server.url}/login?token=${server.admin.token}`,
       `  Admin token (${server.admin.created ? 'created' : 'kept'} in ${path.relative(io.cwd, server.admin.file)}): ${server.admin.token}`,
     );
   } else {

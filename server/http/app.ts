@@ -11,7 +11,7 @@ import type { SignalReader } from '../collector/derived.js';
 import { renderSignalMetrics } from '../collector/exposition.js';
 import type { AlertInstance, SlaStatus } from '../evaluate/types.js';
 import type { SeriesStore } from '../store/types.js';
-import type { Authenticator } from './auth.js';
+import { clearedSessionCookie, sessionCookie, type Authenticator } from './auth.js';
 import type { ServerConfig } from './config.js';
 import { ApiError, errorHandler, sendError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
@@ -43,6 +43,9 @@ export interface AppDeps {
   extraRouters?: Router[];
 }
 
+/** A dashboard session lasts a week (an on-call rotation); revoking the token ends it at once. */
+const SESSION_MAX_AGE_SECONDS = 7 * 86_400;
+
 const INGEST_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson'];
 
 /** Prometheus' alert shape: RFC 3339 `activeAt`, the value as a string. */
@@ -72,13 +75,14 @@ export function createApp(deps: AppDeps): express.Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      // Tokens never reach the log: neither the header nor the SSE query parameter.
-      redact: ['req.headers.authorization'],
+      // Tokens never reach the log: not the header, the session cookie (sent or set), nor the SSE or
+      // login query parameter.
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]'),
+          url: req.url.replace(/([?&](?:access_token|token)=)[^&]*/g, '$1[redacted]'),
         }),
       },
       customLogLevel: (_req, res, err) =>
@@ -98,6 +102,36 @@ export function createApp(deps: AppDeps): express.Express {
       });
     });
     next();
+  });
+
+  // Signing a browser in: the printed login URL carries the token once; the answer moves it into an
+  // HttpOnly, SameSite=Strict cookie and redirects to a clean URL, so the token leaves the address bar
+  // and history, and page scripts never see it.
+  app.get('/login', (req, res, next) => {
+    const token = req.query.token;
+    if (typeof token !== 'string' || token === '') {
+      next(
+        new ApiError(400, 'invalid_query', 'login needs ?token=<token> (printed by slactl serve)', [
+          { field: 'token', message: 'required' },
+        ]),
+      );
+      return;
+    }
+    if (deps.auth.verify(token) === undefined) {
+      next(new ApiError(401, 'unauthorized', 'unknown or revoked token'));
+      return;
+    }
+    const target = typeof req.query.next === 'string' ? req.query.next : '/';
+    // Only a path on this server: `//host` and `/\host` would leave it (an open redirect).
+    const safe = /^\/(?![/\\])[^\s]*$/.test(target) ? target : '/';
+    res.setHeader('Set-Cookie', sessionCookie(token, SESSION_MAX_AGE_SECONDS));
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, safe);
+  });
+
+  app.post('/logout', (_req, res) => {
+    res.setHeader('Set-Cookie', clearedSessionCookie());
+    res.status(204).end();
   });
 
   app.get('/healthz', (_req, res) => {

@@ -3,12 +3,15 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Scope, TokenRecord, TokenStore } from '../store/types.js';
 import { ApiError } from './errors.js';
 
 export const SCOPES: readonly Scope[] = ['read', 'ingest', 'operate', 'admin'];
 export const ADMIN_TOKEN_FILE = 'admin.token';
+/** The dashboard's session cookie: the token itself, HttpOnly and SameSite=Strict. */
+export const SESSION_COOKIE = 'slactl_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const TOKEN_PREFIX = 'slactl_';
 
 /** What an authenticated request may do. */
@@ -111,8 +114,12 @@ export class Authenticator {
   }
 
   /**
-   * Middleware that requires `scope`. The token comes from `Authorization: Bearer …`; routes that a
-   * browser opens directly (Server-Sent Events) may also take `?access_token=` (redacted from logs).
+   * Middleware that requires `scope`. The token comes from `Authorization: Bearer …`, or from the
+   * dashboard's session cookie (set by `GET /login`); routes that a browser opens directly
+   * (Server-Sent Events) may also take `?access_token=` (redacted from logs). A state-changing request
+   * signed in by cookie must come from this server's own origin (`Origin`, else `Referer`), so another
+   * site cannot make the browser act with the cookie (cross-site request forgery); a bearer header is
+   * never sent by a browser on its own, so it needs no such check.
    */
   require(scope: Scope, options: { allowQueryToken?: boolean } = {}): RequestHandler {
     return (req, _res, next) => {
@@ -127,6 +134,15 @@ export class Authenticator {
         secret = match[1];
       } else if (options.allowQueryToken && typeof req.query.access_token === 'string') {
         secret = req.query.access_token;
+      } else {
+        secret = readCookie(req.headers.cookie, SESSION_COOKIE);
+        if (secret !== undefined && !SAFE_METHODS.has(req.method)) {
+          const problem = crossOriginProblem(req);
+          if (problem !== undefined) {
+            next(new ApiError(403, 'cross_origin', problem));
+            return;
+          }
+        }
       }
       if (secret === undefined) {
         next(
@@ -157,4 +173,49 @@ export class Authenticator {
       next();
     };
   }
+}
+
+/** The value of cookie `name` in a `Cookie` header, or undefined. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    try {
+      return value === '' ? undefined : decodeURIComponent(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The `Set-Cookie` value that signs a browser in with `secret` (the session lasts `maxAgeSeconds`). */
+export function sessionCookie(secret: string, maxAgeSeconds: number): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(secret)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
+}
+
+/** The `Set-Cookie` value that signs a browser out. */
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+}
+
+/** Why a cookie-authenticated state change is refused as cross-origin, or undefined when it is same-origin. */
+function crossOriginProblem(req: Request): string | undefined {
+  const host = req.headers.host;
+  const origin = req.headers.origin ?? req.headers.referer;
+  if (origin === undefined || origin === 'null') {
+    return 'a state-changing request signed in by cookie needs an Origin header from this server';
+  }
+  let sent: URL;
+  try {
+    sent = new URL(origin);
+  } catch {
+    return `Origin ${JSON.stringify(origin)} is not a URL`;
+  }
+  if (host === undefined || sent.host !== host) {
+    return `Origin ${sent.origin} is not this server (${host ?? 'no Host header'}); send the token in an Authorization header instead`;
+  }
+  return undefined;
 }

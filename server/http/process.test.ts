@@ -32,7 +32,7 @@ describe('slactl serve (npm start)', () => {
     const dir = tempDir();
     const p = await start(['--data-dir', dir]);
     expect(p.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(p.stdout()).toContain(`Open the dashboard: ${p.url}/?token=${p.token}`);
+    expect(p.stdout()).toContain(`Open the dashboard: ${p.url}/login?token=${p.token}`);
     expect(p.token).toMatch(/^slactl_/);
 
     const deadline = Date.now() + 60_000;

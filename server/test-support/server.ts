@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { DEFAULT_SETTINGS, type SlaPlan } from '../compile/ir.js';
 import { buildPlan } from '../compile/plan.js';
 import { ManualClock } from '../lib/clock.js';
@@ -30,7 +30,14 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { demo?: boolean; config?: Partial<ServerConfig>; startMs?: number; dataDir?: string } = {},
+  options: {
+    demo?: boolean;
+    config?: Partial<ServerConfig>;
+    startMs?: number;
+    dataDir?: string;
+    /** Default: silent. */
+    log?: Logger;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'slactl-server-'));
   const clock = new ManualClock(options.startMs ?? Date.UTC(2026, 10, 22, 6, 0, 0));
@@ -52,7 +59,7 @@ export async function startTestServer(
     plans: await repoPlans(),
     compileSettings: DEFAULT_SETTINGS,
     clock,
-    log: pino({ level: 'silent' }),
+    log: options.log ?? pino({ level: 'silent' }),
     loops: false,
     demoSeed: 7,
   });
