@@ -11,7 +11,6 @@ import { systemClock } from './lib/clock.js';
 import { formatDuration } from './lib/units.js';
 import type { CompileSettings, SlaPlan } from './compile/ir.js';
 import { openStore } from './store/store.js';
-import { Collector } from './collector/ingest.js';
 import { SignalReader } from './collector/derived.js';
 import { Evaluator } from './evaluate/evaluator.js';
 import type { Evaluation, SlaStatus } from './evaluate/types.js';
@@ -20,7 +19,7 @@ import { Authenticator, bootstrapAdminToken } from './http/auth.js';
 import type { ServerConfig } from './http/config.js';
 import { createServerMetrics } from './http/metrics.js';
 import { EventHub } from './http/sse.js';
-import { tracer } from './http/tracing.js';
+import { startTracing, TracedCollector, tracer } from './http/tracing.js';
 import { DemoSimulator, httpIngestClient, type IngestClient } from './demo/simulator.js';
 import { demoRouter } from './demo/router.js';
 
@@ -74,10 +73,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     retention: { hourMs: config.retentionMs },
   });
   const closers: Array<() => void | Promise<void>> = [() => store.close()];
+  // OTLP tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise). Stopped last, after the store,
+  // so the spans of the final cycles are flushed.
+  const stopTracing = startTracing(process.env);
+  if (stopTracing) closers.unshift(stopTracing);
   try {
     const auth = new Authenticator(store);
     const adminToken = bootstrapAdminToken(store, config.dataDir, clock.now());
-    const collector = new Collector(
+    // The collector opens the `ingest` span of ingest → evaluate → alert around each batch.
+    const collector = new TracedCollector(
       { store, clock, plans },
       {
         maxBodyBytes: config.limits.maxBodyBytes,

@@ -14,9 +14,10 @@ function unescapeLabel(text: string): string {
 }
 
 function parseValue(text: string, line: string): number {
-  if (text === '+Inf' || text === 'Inf') return Infinity;
-  if (text === '-Inf') return -Infinity;
-  if (text === 'NaN') return NaN;
+  // Prometheus reads these case-insensitively; prom-client writes `Nan`.
+  if (/^\+?inf$/i.test(text)) return Infinity;
+  if (/^-inf$/i.test(text)) return -Infinity;
+  if (/^nan$/i.test(text)) return NaN;
   const value = Number(text);
   if (text === '' || Number.isNaN(value))
     throw new Error(`unreadable sample value in exposition line: ${line}`);
