@@ -100,6 +100,10 @@ describe('usage errors', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("Unknown option '--formt'");
     expect((await run('diff')).err).toContain('diff needs --base <git-ref>');
+    expect((await run('audit')).err).toContain('audit needs an action: verify');
+    const triage = await run('triage', 'recommendations');
+    expect(triage.code).toBe(2);
+    expect(triage.err).toContain('triage takes no arguments, got "recommendations" (use --sla <name>)');
     const jobs = await run('compile', '--jobs', 'two');
     expect(jobs.code).toBe(2);
     expect(jobs.err).toContain('--jobs must be a whole number of threads, 1 or more, got "two"');

@@ -1,6 +1,7 @@
 // The `slactl` command line: parses flags and hands over to one command module.
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { auditCommand } from './audit.js';
 import { budgetCommand } from './budget.js';
 import { compileCommand } from './compile.js';
 import { parseJobs } from './compile-pool.js';
@@ -10,6 +11,7 @@ import { replayCommand } from './replay.js';
 import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
+import { DEFAULT_URL, triageCommand } from './triage.js';
 import { validateCommand } from './validate.js';
 
 const HELP = `slactl — SLA control plane for real-time AI systems
@@ -41,6 +43,14 @@ Commands:
   replay --signals <file.ndjson> [--slas <path>] [--sla <name>]
                                 run recorded signals through the evaluator and
                                 print the alert timeline
+  triage [--sla <name>]         walk the incident decision tree against the running
+      --url <base>              server (default http://127.0.0.1:8080)
+      --token <t>               read token (default $SLACTL_TOKEN)
+      --format text|json
+  audit verify                  check the audit log's hash chain and signatures; names
+      --data-dir <dir>          the first tampered, missing or reordered entry
+      --format text|json        (default .slactl)
+      --public-key <file>       verify against a public key kept elsewhere
   token create --name <n> --scopes read,ingest,operate,admin
   token list | token revoke <id>
       --data-dir <dir>          (default .slactl)
@@ -223,6 +233,39 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
         ...(typeof values.name === 'string' ? { name: values.name } : {}),
         ...(typeof values.scopes === 'string' ? { scopes: values.scopes } : {}),
         format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+      });
+    }
+    case 'triage': {
+      const { values, positionals } = parse(rest, {
+        sla: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        format: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      if (positionals.length > 0)
+        throw new UsageError(`triage takes no arguments, got "${positionals[0]}" (use --sla <name>)`);
+      return triageCommand(io, {
+        url: typeof values.url === 'string' ? values.url : DEFAULT_URL,
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+        ...(typeof values.sla === 'string' ? { sla: values.sla } : {}),
+        ...(typeof values.token === 'string' ? { token: values.token } : {}),
+      });
+    }
+    case 'audit': {
+      const { values, positionals } = parse(rest, {
+        'data-dir': { type: 'string' },
+        format: { type: 'string' },
+        'public-key': { type: 'string' },
+      });
+      if (values.help) return help(io);
+      const [action, ...args] = positionals;
+      return auditCommand(io, {
+        action,
+        args,
+        dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : '.slactl',
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+        ...(typeof values['public-key'] === 'string' ? { publicKey: values['public-key'] } : {}),
       });
     }
     default:

@@ -17,8 +17,15 @@ describe('migrate', () => {
     expect(migrate(db, 'fresh.db')).toEqual({ from: 0, to: SCHEMA_VERSION });
     expect(version(db)).toBe(SCHEMA_VERSION);
     expect(tables(db)).toEqual([
+      'action_breakers',
+      'alert_episodes',
+      'audit_entries',
+      'audit_head',
       'prune_cutoffs',
       'reference_distributions',
+      'run_attempts',
+      'run_transitions',
+      'runs',
       'samples_10s',
       'samples_1h',
       'samples_1m',

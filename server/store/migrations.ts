@@ -84,6 +84,133 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'audit log: hash-chained, Ed25519-signed entries and the signed head of the chain',
+    up: `
+      -- One row per audit entry. seq is the 1-based position in the chain; data is canonical JSON;
+      -- subject is NULL when the record has none. hash and signature cover every other column.
+      CREATE TABLE audit_entries (
+        seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        subject TEXT,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+      CREATE INDEX audit_entries_kind ON audit_entries (kind, seq);
+      CREATE INDEX audit_entries_subject ON audit_entries (subject, seq);
+
+      -- The newest entry's seq and hash, signed, rewritten with every append: deleting entries from
+      -- the end of the chain leaves a head that names an entry no longer there.
+      CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        signature TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 3,
+    description: 'remediation: alert episodes, runs, their transitions and attempts, circuit breakers',
+    up: `
+      -- One row per alert episode: (fingerprint, starts_at) is the dedupe key of deliveries.
+      -- Times are ms since the epoch; labels and annotations canonical JSON.
+      CREATE TABLE alert_episodes (
+        fingerprint TEXT NOT NULL,
+        starts_at REAL NOT NULL,
+        alertname TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        source TEXT NOT NULL,
+        source_fingerprint TEXT,
+        status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+        first_seen_at REAL NOT NULL,
+        last_seen_at REAL NOT NULL,
+        deliveries INTEGER NOT NULL,
+        resolved_at REAL,
+        ends_at REAL,
+        PRIMARY KEY (fingerprint, starts_at)
+      ) WITHOUT ROWID;
+      CREATE INDEX alert_episodes_firing ON alert_episodes (alertname) WHERE status = 'firing';
+
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        runbook TEXT NOT NULL,
+        action TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('triggered', 'awaiting_approval', 'executing', 'verifying',
+          'succeeded', 'failed', 'escalated', 'rejected', 'cancelled', 'skipped')),
+        trigger TEXT NOT NULL CHECK (trigger IN ('alert', 'manual')),
+        fingerprint TEXT NOT NULL,
+        starts_at REAL NOT NULL,
+        alertname TEXT,
+        labels TEXT NOT NULL,
+        labels_key TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        plan TEXT,
+        created_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        next_at REAL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        interruptions INTEGER NOT NULL DEFAULT 0,
+        first_attempt_at REAL,
+        verify_deadline REAL,
+        decided_by TEXT,
+        decided_at REAL,
+        cancel_requested_by TEXT,
+        reason TEXT
+      );
+      -- One run per alert episode and action, whatever the delivery path.
+      CREATE UNIQUE INDEX runs_alert_episode ON runs (runbook, action, fingerprint, starts_at)
+        WHERE trigger = 'alert';
+      CREATE INDEX runs_due ON runs (next_at) WHERE next_at IS NOT NULL;
+      CREATE INDEX runs_action ON runs (runbook, action, created_at);
+      CREATE INDEX runs_object ON runs (runbook, action, labels_key, created_at);
+      CREATE INDEX runs_budget ON runs (runbook, action, first_attempt_at);
+      CREATE INDEX runs_created ON runs (created_at, id);
+
+      CREATE TABLE run_transitions (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at REAL NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT,
+        PRIMARY KEY (run_id, seq)
+      ) WITHOUT ROWID;
+
+      -- finished_at NULL: the attempt was in flight (after a crash: interrupted, retried on resume).
+      CREATE TABLE run_attempts (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        outcome TEXT CHECK (outcome IN ('ok', 'retryable', 'fatal', 'interrupted')),
+        status INTEGER,
+        exit_code INTEGER,
+        duration_ms REAL,
+        error TEXT,
+        output TEXT,
+        PRIMARY KEY (run_id, attempt)
+      ) WITHOUT ROWID;
+      CREATE INDEX run_attempts_open ON run_attempts (run_id) WHERE finished_at IS NULL;
+
+      CREATE TABLE action_breakers (
+        runbook TEXT NOT NULL,
+        action TEXT NOT NULL,
+        consecutive_failures INTEGER NOT NULL,
+        opened_at REAL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (runbook, action)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,0 +1,106 @@
+// GET /api/v1/audit: pages through the signed audit log. Newest first by default (`before` pages
+// further back); with `after`, oldest first from that seq (for tailing). Filters: `kind` (one or
+// more, comma-separated) and `subject`. Every bad parameter is named in a 400.
+import express, { type RequestHandler, type Router } from 'express';
+import { AuditError } from '../audit/errors.js';
+import { AUDIT_KINDS, isAuditKind } from '../audit/kinds.js';
+import {
+  MAX_PAGE_LIMIT,
+  MAX_SUBJECT_LENGTH,
+  type AuditPageQuery,
+  type AuditPageSource,
+} from '../audit/log.js';
+import type { AuditKind } from '../audit/types.js';
+import { ApiError, type ErrorDetail } from './errors.js';
+
+export const DEFAULT_PAGE_LIMIT = 100;
+
+const PARAMS = ['after', 'before', 'limit', 'kind', 'subject'] as const;
+
+function preview(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+}
+
+/** Parses the query string of GET /api/v1/audit, or throws a 400 naming every bad parameter. */
+export function parseAuditQuery(query: Record<string, unknown>): AuditPageQuery {
+  const details: ErrorDetail[] = [];
+  const problem = (field: string, message: string): undefined => {
+    details.push({ field, message });
+    return undefined;
+  };
+  const single = (field: string): string | undefined => {
+    const value = query[field];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') return problem(field, 'give this parameter once');
+    return value;
+  };
+  const integer = (field: string, min: number, max: number, what: string): number | undefined => {
+    const text = single(field);
+    if (text === undefined) return undefined;
+    const value = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      return problem(field, `expected ${what}, got ${preview(text)}`);
+    }
+    return value;
+  };
+
+  for (const name of Object.keys(query)) {
+    if (!(PARAMS as readonly string[]).includes(name)) {
+      problem(name, `unknown parameter (this endpoint takes ${PARAMS.join(', ')})`);
+    }
+  }
+  const after = integer('after', 0, Number.MAX_SAFE_INTEGER, 'a seq (an integer ≥ 0)');
+  const before = integer('before', 1, Number.MAX_SAFE_INTEGER, 'a seq (an integer ≥ 1)');
+  const limit = integer('limit', 1, MAX_PAGE_LIMIT, `an integer from 1 to ${MAX_PAGE_LIMIT}`);
+
+  let kinds: AuditKind[] | undefined;
+  const kindText = single('kind');
+  if (kindText !== undefined) {
+    const names = kindText.split(',').map((k) => k.trim());
+    const unknown = names.filter((k) => !isAuditKind(k));
+    if (unknown.length > 0) {
+      problem('kind', `unknown kind ${unknown.map(preview).join(', ')} (kinds: ${AUDIT_KINDS.join(', ')})`);
+    } else {
+      kinds = [...new Set(names as AuditKind[])];
+    }
+  }
+  const subject = single('subject');
+  if (subject !== undefined && (subject === '' || subject.length > MAX_SUBJECT_LENGTH)) {
+    problem('subject', `expected 1 to ${MAX_SUBJECT_LENGTH} characters, got ${subject.length}`);
+  }
+  if (after !== undefined && before !== undefined && before <= after) {
+    problem('before', `must be greater than after (${after}), got ${before}`);
+  }
+
+  if (details.length > 0) {
+    const summary = details.map((d) => `${d.field}: ${d.message}`).join('; ');
+    throw new ApiError(400, 'invalid_query', `invalid audit query: ${summary}`, details);
+  }
+  return {
+    limit: limit ?? DEFAULT_PAGE_LIMIT,
+    ...(after !== undefined ? { after } : {}),
+    ...(before !== undefined ? { before } : {}),
+    ...(kinds !== undefined ? { kinds } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+  };
+}
+
+/** The audit route under /api/v1/audit; `guards.read` is the app's read-scope check. */
+export function auditRouter(source: AuditPageSource, guards: { read: RequestHandler }): Router {
+  const router = express.Router();
+  router.get('/api/v1/audit', guards.read, (req, res, next) => {
+    try {
+      const page = source.page(parseAuditQuery(req.query));
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ data: page.entries, ...(page.next !== undefined ? { next: page.next } : {}) });
+    } catch (error) {
+      if (error instanceof AuditError) {
+        const status = error.code === 'invalid_query' ? 400 : 500;
+        next(new ApiError(status, error.code, error.message));
+        return;
+      }
+      next(error);
+    }
+  });
+  return router;
+}
