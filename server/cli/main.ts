@@ -37,12 +37,15 @@ Commands:
       --port <n>                port (default 8080)
       --data-dir <dir>          SQLite store and first admin token (default .slactl)
       --slas <path>             SLA file or folder (default slas)
-      --no-demo                 do not run the demo simulator
+      --demo | --no-demo        run the demo simulator or not (default: run it)
       --log-level <level>       fatal error warn info debug trace silent
       --config <file>           settings file (default slactl.yaml)
   replay --signals <file.ndjson> [--slas <path>] [--sla <name>]
                                 run recorded signals through the evaluator and
                                 print the alert timeline
+      --step <duration>         evaluation interval (default 15s)
+      --format text|json
+      --config <file>           settings file (default: slactl.yaml)
   triage [--sla <name>]         walk the incident decision tree against the running
       --url <base>              server (default http://127.0.0.1:8080)
       --token <t>               read token (default $SLACTL_TOKEN)

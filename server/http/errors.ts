@@ -37,7 +37,12 @@ export function sendError(res: Response, error: ApiError): void {
 }
 
 /** Errors body-parser raises, mapped to answers people can act on. */
-function fromBodyParser(error: { type?: string; status?: number; limit?: number }): ApiError | undefined {
+function fromBodyParser(error: {
+  type?: string;
+  status?: number;
+  limit?: number;
+  expose?: boolean;
+}): ApiError | undefined {
   switch (error.type) {
     case 'entity.too.large':
       return new ApiError(413, 'body_too_large', `request body exceeds the limit of ${error.limit} bytes`);
@@ -49,6 +54,11 @@ function fromBodyParser(error: { type?: string; status?: number; limit?: number 
     case 'request.aborted':
       return new ApiError(400, 'request_aborted', 'the client aborted the request');
     default:
+      // A corrupt compressed body (truncated gzip, `Content-Encoding: br` on plain text): body-parser
+      // marks it a client error without a type of its own.
+      if (error.expose === true && error.status === 400) {
+        return new ApiError(400, 'invalid_body', 'request body could not be decompressed or read');
+      }
       return undefined;
   }
 }
@@ -64,7 +74,7 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       sendError(res, error);
       return;
     }
-    const parsed = fromBodyParser(error as { type?: string });
+    const parsed = fromBodyParser(error as { type?: string; status?: number; expose?: boolean });
     if (parsed) {
       sendError(res, parsed);
       return;

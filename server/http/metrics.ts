@@ -15,7 +15,8 @@ export interface ServerMetrics {
 
 export function createServerMetrics(): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'slactl_process_' });
+  // prom-client's names already say what they are (`process_cpu_seconds_total`, `nodejs_heap_size_…`).
+  collectDefaultMetrics({ register: registry, prefix: 'slactl_' });
   return {
     registry,
     httpDuration: new Histogram({

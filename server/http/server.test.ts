@@ -1,4 +1,5 @@
 // The control plane over real HTTP: auth, ingest answers, status, alerts, metrics, events, shutdown.
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
@@ -86,6 +87,16 @@ describe('control plane server', () => {
       body: 'hi',
     });
     expect(text.status).toBe(415);
+
+    // Regression: a corrupt compressed body was a 500.
+    const gzip = gzipSync(JSON.stringify({ signals: [] }));
+    const truncated = await t.api('/api/v1/signals', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzip.subarray(0, gzip.length - 8),
+    });
+    expect(truncated.status).toBe(400);
+    expect(((await truncated.json()) as { error: { code: string } }).error.code).toBe('invalid_body');
 
     // The rejected batches left nothing behind: one request counted.
     const metrics = await (await t.api('/metrics')).text();
