@@ -15,15 +15,31 @@ import { SignalReader } from './collector/derived.js';
 import { Evaluator } from './evaluate/evaluator.js';
 import type { Evaluation, SlaStatus } from './evaluate/types.js';
 import { createApp } from './http/app.js';
+import { dashboardRouter } from './http/dashboard.js';
 import { Authenticator, bootstrapAdminToken } from './http/auth.js';
 import type { ServerConfig } from './http/config.js';
 import { createServerMetrics } from './http/metrics.js';
 import { EventHub } from './http/sse.js';
 import { startTracing, TracedCollector, tracer } from './http/tracing.js';
+import { openAuditLog, type AuditLog } from './audit/log.js';
+import { AuditError } from './audit/errors.js';
+import type { DecisionTree } from './triage/types.js';
+import { triage } from './triage/evaluate.js';
+import type { Runbook } from './remediate/runbook-types.js';
+import { EMPTY_REMEDIATION_CONFIG, Targets, type RemediationConfig } from './remediate/targets.js';
+import { RunRows } from './store/runs-rows.js';
+import { RunEngine } from './remediate/run-engine.js';
+import { AlertReceiver, alertFromTransition } from './remediate/receiver.js';
+import type { InboundAlert } from './remediate/alertmanager.js';
+import { auditRouter } from './http/audit-routes.js';
+import { remediationRouter } from './http/remediation-routes.js';
+import { triageRouter } from './http/triage-routes.js';
 import { DemoSimulator, httpIngestClient, type IngestClient } from './demo/simulator.js';
 import { demoRouter } from './demo/router.js';
 
 export const DATABASE_FILE = 'slactl.db';
+/** The environment name the demo target's in-process token is read from (never set outside). */
+const DEMO_TARGET_TOKEN_ENV = 'SLACTL_DEMO_TARGET_TOKEN';
 
 export interface StartOptions {
   config: ServerConfig;
@@ -34,6 +50,14 @@ export interface StartOptions {
   /** Start the evaluation loop and the demo's real-time loop (tests drive both by hand with false). */
   loops?: boolean;
   demoSeed?: number;
+  /** The incident decision tree (runbooks/decision-tree.yaml); without it there is no triage route. */
+  tree?: DecisionTree;
+  /** Loaded runbooks (runbooks/*.md); their actions run through the remediation engine. */
+  runbooks?: Runbook[];
+  /** slactl.yaml `remediation:` (targets, allowed hosts and commands, secrets). */
+  remediation?: RemediationConfig;
+  /** Where relative secret files of `remediation` are read from (slactl.yaml's folder). */
+  remediationBaseDir?: string;
 }
 
 export interface RunningServer {
@@ -44,6 +68,9 @@ export interface RunningServer {
   /** Runs one evaluation cycle now (the loop calls the same). */
   evaluateNow(): Evaluation | undefined;
   demo?: DemoSimulator;
+  /** Remediation runs (tests drive it with `settle()` when loops are off). */
+  engine: RunEngine;
+  audit: AuditLog;
   /** Stops intake, drains in-flight requests, flushes the store. */
   close(): Promise<void>;
 }
@@ -90,6 +117,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         retentionMs: config.retentionMs,
       },
     );
+    let audit: AuditLog;
+    try {
+      audit = openAuditLog({ store, dataDir: config.dataDir, clock });
+    } catch (error) {
+      if (error instanceof AuditError) throw new StartupError(error.message);
+      throw error;
+    }
+    if (audit.keyInfo.created)
+      log.info(
+        { fingerprint: audit.keyInfo.fingerprint, file: audit.keyInfo.file },
+        'created the audit signing key',
+      );
     const reader = new SignalReader(store);
     const evaluator = new Evaluator({ plans, settings: options.compileSettings, store, reader });
     const metrics = createServerMetrics();
@@ -151,7 +190,59 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           hub.publish({ event: 'status', data: status });
         }
       }
+      // The embedded evaluator's alerts take the Alertmanager receiver's path: one episode, one run.
+      const inbound = evaluation.transitions
+        .map((t) => alertFromTransition(t, annotationsOf(evaluation, t.fingerprint)))
+        .filter((a): a is InboundAlert => a !== undefined);
+      if (inbound.length > 0) {
+        try {
+          receiver.receive(inbound, 'evaluator');
+        } catch (error) {
+          log.error({ err: error }, 'recording alerts for remediation failed');
+        }
+      }
     };
+
+    // Remediation: alerts (the embedded evaluator's and Alertmanager's) → episodes → runs of runbook
+    // actions, each decision in the signed audit log. The demo's runbooks call the demo's remediation
+    // endpoints on this server through the target `demo`, with an in-process `operate` token.
+    const demoTargetToken = config.demo
+      ? auth.issueInternal('remediation (demo target)', ['operate'])
+      : undefined;
+    const targets = new Targets(options.remediation ?? EMPTY_REMEDIATION_CONFIG, {
+      baseDir: options.remediationBaseDir ?? process.cwd(),
+      env: { ...process.env, ...(demoTargetToken ? { [DEMO_TARGET_TOKEN_ENV]: demoTargetToken } : {}) },
+    });
+    const runbooks = options.runbooks ?? [];
+    const runRows = new RunRows(store);
+    const engine = new RunEngine({
+      rows: runRows,
+      runbooks,
+      targets,
+      audit,
+      clock,
+      log: log.child({ component: 'remediation' }),
+      publish: (event) => hub.publish(event),
+    });
+    const planByName = new Map(plans.map((p) => [p.name, p]));
+    const tree = options.tree;
+    const triagePath = (alert: InboundAlert): Record<string, unknown> | undefined => {
+      if (tree === undefined) return undefined;
+      const sla = alert.labels.sla;
+      const status = evaluator.statuses().find((s) => s.name === sla);
+      if (sla === undefined || status === undefined) return undefined;
+      const plan = planByName.get(sla);
+      const result = triage(tree, { status, alerts: evaluator.alerts(), ...(plan ? { plan } : {}) });
+      return {
+        sla,
+        outcome: result.outcome,
+        summary: result.summary,
+        path: result.path.filter((step) => step.matched).map((step) => step.node),
+        ...(result.leaf ? { node: result.leaf.node, runbook: result.leaf.runbook ?? null } : {}),
+      };
+    };
+    const receiver = new AlertReceiver({ rows: runRows, engine, audit, clock, triage: triagePath });
+    closers.push(() => engine.stop()); // closers run in reverse: the engine stops before the store closes
 
     // The demo talks to the server over HTTP like any other client; its URL is known after listen().
     let baseUrl = '';
@@ -185,9 +276,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         statuses: () => evaluator.statuses(),
         lastEvaluatedAt: () => lastEvaluation?.at,
       },
-      extraRouters: demo
-        ? [demoRouter(demo, { read: auth.require('read'), operate: auth.require('operate') })]
-        : [],
+      extraRouters: [
+        auditRouter(audit, { read: auth.require('read') }),
+        remediationRouter({ engine, receiver, auth, now: () => clock.now() }),
+        ...(tree
+          ? [
+              triageRouter({
+                read: auth.require('read'),
+                latest: () => ({ alerts: evaluator.alerts(), statuses: evaluator.statuses() }),
+                tree,
+                plans,
+              }),
+            ]
+          : []),
+        ...(demo
+          ? [demoRouter(demo, { read: auth.require('read'), operate: auth.require('operate') }, { plans })]
+          : []),
+        dashboardRouter({ verify: (secret) => auth.verify(secret) }), // dashboard (web/) at `/`, after the API
+      ],
     });
 
     const server = await new Promise<Server>((resolve, reject) => {
@@ -206,6 +312,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
+    if (demoTargetToken !== undefined) {
+      targets.define(
+        'demo',
+        { url: baseUrl, headers: { Authorization: { env: DEMO_TARGET_TOKEN_ENV, prefix: 'Bearer ' } } },
+        { allowHost: true },
+      );
+    }
+    for (const problem of [...targets.actionProblems(runbooks), ...targets.secretProblems()])
+      log.warn({ problem }, 'remediation configuration: an action cannot run');
+
     evaluateNow();
     const timers: NodeJS.Timeout[] = [];
     if (loops) {
@@ -214,12 +330,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         setInterval(() => {
           try {
             store.prune(clock.now());
+            receiver.prune(clock.now());
           } catch (error) {
             log.error({ err: error }, 'pruning the store failed');
           }
         }, 10 * 60_000),
       );
       demo?.start();
+      engine.start();
+    } else {
+      // Tests drive the engine with settle(); unfinished runs of a previous process still resume.
+      engine.resume();
     }
 
     let closing: Promise<void> | undefined;
@@ -250,12 +371,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         : {}),
       evaluateNow,
       ...(demo ? { demo } : {}),
+      engine,
+      audit,
       close,
     };
   } catch (error) {
     for (const closer of closers.reverse()) await closer();
     throw error;
   }
+}
+
+/** The annotations of the alert an evaluator transition belongs to (resolved ones keep none). */
+function annotationsOf(evaluation: Evaluation, fingerprint: string): Record<string, string> {
+  return evaluation.alerts.find((a) => a.fingerprint === fingerprint)?.annotations ?? {};
 }
 
 /** What makes a status worth an event: its verdicts, not every small move of a measured value. */

@@ -8,6 +8,7 @@ import { parseJobs } from './compile-pool.js';
 import { diffCommand } from './diff.js';
 import { processIo, UsageError, type Io } from './io.js';
 import { replayCommand } from './replay.js';
+import { runbooksCheckCommand } from './runbooks.js';
 import { schemaCommand } from './schema.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
@@ -46,6 +47,10 @@ Commands:
       --step <duration>         evaluation interval (default 15s)
       --format text|json
       --config <file>           settings file (default: slactl.yaml)
+  runbooks check                runbooks and the decision tree: unknown alerts, missing
+      --dir <dir>               runbooks, runbook_url links that do not resolve,
+      --alerts <dir>            unreachable runbooks (default runbooks/, alerts/)
+      --format text|json
   triage [--sla <name>]         walk the incident decision tree against the running
       --url <base>              server (default http://127.0.0.1:8080)
       --token <t>               read token (default $SLACTL_TOKEN)
@@ -235,6 +240,27 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
         dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : '.slactl',
         ...(typeof values.name === 'string' ? { name: values.name } : {}),
         ...(typeof values.scopes === 'string' ? { scopes: values.scopes } : {}),
+        format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
+      });
+    }
+    case 'runbooks': {
+      const { values, positionals } = parse(rest, {
+        dir: { type: 'string' },
+        alerts: { type: 'string' },
+        format: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      const [action, ...extra] = positionals;
+      if (action !== 'check')
+        throw new UsageError(
+          action === undefined
+            ? 'runbooks needs an action: check'
+            : `unknown runbooks action "${action}" (use check)`,
+        );
+      if (extra.length > 0) throw new UsageError(`runbooks check takes no arguments, got "${extra[0]}"`);
+      return runbooksCheckCommand(io, {
+        dir: typeof values.dir === 'string' ? values.dir : 'runbooks',
+        alerts: typeof values.alerts === 'string' ? values.alerts : 'alerts',
         format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
       });
     }

@@ -8,6 +8,7 @@ import { startServer, StartupError, type RunningServer } from '../main.js';
 import type { Io } from './io.js';
 import { DEFAULT_CONFIG_FILE, loadCompileSettings, plansOf } from './project.js';
 import { loadSlaFiles } from '../sla/load.js';
+import { loadOperations, operationsFailed } from './operations.js';
 
 export interface ServeOptions {
   flags: ServeFlags;
@@ -69,9 +70,26 @@ export async function serveCommand(io: Io, options: ServeOptions): Promise<numbe
     return 1;
   }
 
+  const plans = plansOf(loaded);
+  const ops = await loadOperations({ cwd: io.cwd, plans, settingsFile: configFile });
+  for (const d of ops.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
+  if (operationsFailed(ops)) {
+    io.err('slactl: not starting: fix the runbook and settings errors above (slactl runbooks check)\n');
+    return 1;
+  }
+  for (const note of ops.notes) io.err(`slactl: ${note}\n`);
+
   let server: RunningServer;
   try {
-    server = await startServer({ config, plans: plansOf(loaded), compileSettings: compile.settings });
+    server = await startServer({
+      config,
+      plans,
+      compileSettings: compile.settings,
+      runbooks: ops.runbooks,
+      remediationBaseDir: ops.remediationBaseDir,
+      ...(ops.tree ? { tree: ops.tree } : {}),
+      ...(ops.remediation ? { remediation: ops.remediation } : {}),
+    });
   } catch (error) {
     if (error instanceof StartupError) {
       io.err(`slactl: ${error.message}\n`);
@@ -79,11 +97,10 @@ export async function serveCommand(io: Io, options: ServeOptions): Promise<numbe
     }
     throw error;
   }
-  const plans = loaded.slas.length;
   const lines = [
     '',
     `  slactl control plane is running at ${server.url}`,
-    `  SLAs: ${plans} from ${slaPath} · store: ${path.relative(io.cwd, config.dataDir) || '.'} · demo: ${config.demo ? 'on' : 'off'}`,
+    `  SLAs: ${plans.length} from ${slaPath} · runbooks: ${ops.runbooks.length} · triage: ${ops.tree ? 'on' : 'off'} · store: ${path.relative(io.cwd, config.dataDir) || '.'} · demo: ${config.demo ? 'on' : 'off'}`,
   ];
   if (server.admin) {
     lines.push(

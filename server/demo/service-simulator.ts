@@ -12,6 +12,12 @@ const HOUR = 60 * MINUTE;
 
 /** Recall probes per second per index: several per 10 s, far above any minProbes over 10 minutes. */
 const PROBES_PER_SECOND = 0.4;
+/**
+ * Probes of the verification sweep a compaction ends with, per index: five times what a 10-minute recall
+ * window holds at the steady rate, so the window's mean recall reflects the rebuilt index at once —
+ * what a team does after a rebuild instead of waiting for organic probes to dilute the bad ones.
+ */
+export const VERIFICATION_SWEEP_PROBES = Math.round(PROBES_PER_SECOND * 600 * 5);
 /** Values per second per drift feature: a 1 h window holds 72,000, so sampling noise in PSI is ~0.002. */
 const VALUES_PER_SECOND = 20;
 /** Size of the reference (training) sample of each drift feature. */
@@ -56,6 +62,8 @@ export class ServiceSimulator {
   private readonly bounds = new Map<string, Bounds>();
   private readonly nextEventAt = new Map<string, number>();
   private readonly streamPhase = new Map<string, number>();
+  /** Probes of a requested verification sweep, sent with the next step. */
+  private sweepProbes = 0;
   /** Seconds of event time the pipeline is behind (grows while stalled, drains after). */
   private backlogSeconds = 0;
 
@@ -243,11 +251,18 @@ export class ServiceSimulator {
     out.push(...this.distributionSignals(inputs, predictions, toMs));
   }
 
+  /** Asks for a recall verification sweep of every index with the next step (after a compaction). */
+  requestRecallSweep(): void {
+    if (this.model.indexes.length > 0) this.sweepProbes = VERIFICATION_SWEEP_PROBES;
+  }
+
   /** Recall probes: sampled queries run exactly and through the ANN index, each exact id missed at a rate. */
   private recall(fromMs: number, toMs: number, seconds: number, effects: Effects, out: DemoSignal[]): void {
     const { rng } = this;
+    const sweep = this.sweepProbes;
+    this.sweepProbes = 0;
     for (const index of this.model.indexes) {
-      const count = this.probes.get(index.index)!.take(PROBES_PER_SECOND * seconds);
+      const count = this.probes.get(index.index)!.take(PROBES_PER_SECOND * seconds) + sweep;
       for (let p = 0; p < count; p++) {
         const exactSet = new Set<number>();
         while (exactSet.size < index.k) exactSet.add(rng.int(index.vectors));

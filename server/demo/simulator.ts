@@ -194,6 +194,11 @@ export class DemoSimulator {
     this.logger?.warn({ err: text }, 'demo simulator could not send signals; retrying on the next tick');
   }
 
+  /** Runs a recall verification sweep on the SLA's indexes with the next tick (after a compaction). */
+  requestRecallSweep(sla: string): void {
+    this.service(sla).requestRecallSweep();
+  }
+
   /** Stops the real-time loop and waits for a send in flight. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);

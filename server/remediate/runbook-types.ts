@@ -66,6 +66,18 @@ export interface RunbookAction {
   timeoutMs: number;
   retries: RetryPolicy;
   verify?: VerifySpec;
+  /**
+   * The runbook's trigger alerts this action answers (`alerts:` in the file); absent = all of them. An
+   * action whose params need a label only some triggers carry (`index`) names the ones that do.
+   */
+  alerts?: string[];
+}
+
+/** One trigger as written: an alert name, and labels (exact values) the alert must carry. */
+export interface TriggerMatcher {
+  alert: string;
+  /** Empty: any alert of that name. `{component: vector_search}`: only that component's alerts. */
+  labels: Record<string, string>;
 }
 
 /** The four sections every runbook has, as Markdown text. */
@@ -82,6 +94,12 @@ export interface Runbook {
   title: string;
   /** Alert names whose firing starts this runbook's `auto` actions (and offers the others). */
   triggers: string[];
+  /**
+   * The triggers with their label matchers, one per entry in the file. `LatencyComponentOverBudget` is
+   * one alert for every component; `{alert: LatencyComponentOverBudget, labels: {component: vector_search}}`
+   * keeps the other components' alerts out of this runbook. Absent = `triggers` with no labels.
+   */
+  triggerMatchers?: TriggerMatcher[];
   actions: RunbookAction[];
   /** The Markdown after the front matter. */
   markdown: string;

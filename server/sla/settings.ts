@@ -48,6 +48,11 @@ const serverSchema = z.strictObject({
 
 export const settingsSchema = z.strictObject({
   server: serverSchema.optional(),
+  // Checked with positions by server/remediate/targets.ts (parseRemediationSettings) when serving.
+  remediation: z
+    .unknown()
+    .describe('Remediation targets, allowed hosts and commands, secrets (docs/remediation.md)')
+    .optional(),
   compile: z
     .strictObject({
       runbookBaseUrl: httpUrl

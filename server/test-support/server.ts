@@ -10,6 +10,7 @@ import { ManualClock } from '../lib/clock.js';
 import { loadSlaFiles } from '../sla/load.js';
 import { DEFAULT_LIMITS, type ServerConfig } from '../http/config.js';
 import { startServer, type RunningServer } from '../main.js';
+import { loadOperations } from '../cli/operations.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -54,9 +55,19 @@ export async function startTestServer(
     limits: DEFAULT_LIMITS,
     ...options.config,
   };
+  const plans = await repoPlans();
+  // The repo's decision tree and runbooks (slactl.yaml has no remediation section: the demo target is
+  // defined by the server itself).
+  const ops = await loadOperations({ cwd: REPO, plans, settingsFile: 'slactl.yaml' });
+  if (ops.diagnostics.some((d) => d.severity === 'error'))
+    throw new Error(`the repo's runbooks do not load: ${JSON.stringify(ops.diagnostics)}`);
   const server = await startServer({
     config,
-    plans: await repoPlans(),
+    plans,
+    runbooks: ops.runbooks,
+    remediationBaseDir: ops.remediationBaseDir,
+    ...(ops.tree ? { tree: ops.tree } : {}),
+    ...(ops.remediation ? { remediation: ops.remediation } : {}),
     compileSettings: DEFAULT_SETTINGS,
     clock,
     log: options.log ?? pino({ level: 'silent' }),
