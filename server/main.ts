@@ -33,6 +33,7 @@ import { AlertReceiver, alertFromTransition } from './remediate/receiver.js';
 import type { InboundAlert } from './remediate/alertmanager.js';
 import { auditRouter } from './http/audit-routes.js';
 import { remediationRouter } from './http/remediation-routes.js';
+import { runbookRouter } from './http/runbook-routes.js';
 import { triageRouter } from './http/triage-routes.js';
 import { DemoSimulator, httpIngestClient, type IngestClient } from './demo/simulator.js';
 import { demoRouter } from './demo/router.js';
@@ -279,6 +280,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       extraRouters: [
         auditRouter(audit, { read: auth.require('read') }),
         remediationRouter({ engine, receiver, auth, now: () => clock.now() }),
+        runbookRouter({ runbooks, read: auth.require('read'), actions: () => engine.actions() }),
         ...(tree
           ? [
               triageRouter({
