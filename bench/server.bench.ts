@@ -1,7 +1,7 @@
 // Benchmark of the control plane (npm run bench:server), recorded in docs/benchmarks.md. In one run,
 // side by side on the same machine and load generator:
-//   1. slactl ingest (`slactl serve --no-demo`, a real process): signals/s and request latency with
-//      batches of 1,000 signals;
+//   1. slactl ingest (`slactl serve --no-demo`, a real process): signals/s, request latency and the
+//      server's CPU time per signal with batches of 1,000 signals;
 //   2. the ceiling: a bare Node HTTP server that only parses the same bodies;
 //   3. Prometheus Pushgateway (Debian's prometheus-pushgateway) receiving the equivalent samples;
 //   4. evaluation time per cycle for 100 and 1,000 SLAs, and resident memory.
@@ -98,11 +98,29 @@ interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time of the server process (all its threads) per item in the measured phase, µs. */
+  cpuPerItemUs: number;
 }
 
-/** CLIENTS keep-alive clients POSTing pre-built bodies back to back for SECONDS. */
+// Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ, the same on every common kernel).
+const TICK_US = 10_000;
+
+/** User + system CPU time of a process so far, in µs (from /proc/<pid>/stat). */
+function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at `) `: utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+/**
+ * CLIENTS keep-alive clients POSTing pre-built bodies back to back for SECONDS; the server's CPU time
+ * (process `pid`) is read around the measured phase. The wall-clock rate depends on what else runs on
+ * the machine, the CPU time per item much less.
+ */
 async function load(target: {
   port: number;
+  pid: number;
   path: string;
   headers: Record<string, string>;
   bodies: string[];
@@ -138,6 +156,7 @@ async function load(target: {
         await post(target.bodies[(c + i) % target.bodies.length]!);
     }),
   );
+  const cpuStart = cpuUs(target.pid);
   const start = performance.now();
   const end = start + SECONDS * 1000;
   await Promise.all(
@@ -151,6 +170,7 @@ async function load(target: {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
+  const cpu = cpuUs(target.pid) - cpuStart;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
@@ -161,6 +181,7 @@ async function load(target: {
     p50: q(0.5),
     p99: q(0.99),
     errors,
+    cpuPerItemUs: cpu / Math.max(1, latencies.length * BATCH),
   };
 }
 
@@ -219,6 +240,7 @@ async function benchSlactl(): Promise<LoadResult & { rss: number }> {
     const bodies = Array.from({ length: 16 }, (_, i) => JSON.stringify({ signals: signalBatch(i, now) }));
     const result = await load({
       port,
+      pid: child.pid!,
       path: '/api/v1/signals',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       bodies,
@@ -236,7 +258,13 @@ async function benchBare(): Promise<LoadResult> {
     const port = Number((await waitForLine(child, /listening (\d+)/))[1]);
     const now = Date.now();
     const bodies = Array.from({ length: 16 }, (_, i) => JSON.stringify({ signals: signalBatch(i, now) }));
-    return await load({ port, path: '/', headers: { 'content-type': 'application/json' }, bodies });
+    return await load({
+      port,
+      pid: child.pid!,
+      path: '/',
+      headers: { 'content-type': 'application/json' },
+      bodies,
+    });
   } finally {
     await stopChild(child);
   }
@@ -261,6 +289,7 @@ async function benchPushgateway(): Promise<LoadResult | undefined> {
     // POST replaces only the pushed metric names of the group, as repeated pushes of a job would.
     return await load({
       port,
+      pid: child.pid!,
       path: '/metrics/job/bench',
       headers: { 'content-type': 'text/plain; version=0.0.4' },
       bodies,
@@ -372,21 +401,22 @@ async function benchIngest(): Promise<void> {
   const slactl = await benchSlactl();
   const bare = await benchBare();
   const pushgateway = await benchPushgateway();
-  out('| target | items/s | requests/s | p50 | p99 | errors |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  out('| target | items/s | requests/s | p50 | p99 | server CPU per item | errors |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const row = (name: string, r: LoadResult) =>
     out(
-      `| ${name} | ${fmt(r.items / r.seconds)} | ${fmt(r.requests / r.seconds)} | ${fmt(r.p50, 1)} ms | ${fmt(r.p99, 1)} ms | ${r.errors} |`,
+      `| ${name} | ${fmt(r.items / r.seconds)} | ${fmt(r.requests / r.seconds)} | ${fmt(r.p50, 1)} ms | ${fmt(r.p99, 1)} ms | ${fmt(r.cpuPerItemUs, 2)} µs | ${r.errors} |`,
     );
   row('slactl `POST /api/v1/signals`', slactl);
   row('bare Node server, JSON.parse only (ceiling)', bare);
   if (pushgateway) row('Pushgateway, same number of samples', pushgateway);
-  else out('| Pushgateway | not installed (apt-get install prometheus-pushgateway) | | | | |');
+  else out('| Pushgateway | not installed (apt-get install prometheus-pushgateway) | | | | | |');
   out(
     `\nslactl: ${fmt(slactl.items / slactl.seconds / (bare.items / bare.seconds), 2)}× the ceiling` +
       (pushgateway
         ? `, ${fmt(slactl.items / slactl.seconds / (pushgateway.items / pushgateway.seconds), 2)}× Pushgateway`
         : '') +
+      `; signals per server CPU second ${fmt(bare.cpuPerItemUs / slactl.cpuPerItemUs, 2)}× the ceiling` +
       `; server RSS after the run ${fmt(slactl.rss)} MiB\n`,
   );
 }

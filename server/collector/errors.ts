@@ -16,7 +16,8 @@ export interface IngestProblem extends ProblemDetails {
   message: string;
 }
 
-export type IngestStatus = 400 | 413 | 415 | 429;
+/** 503: the store could not commit a group of batches (none of their samples was stored). */
+export type IngestStatus = 400 | 413 | 415 | 429 | 503;
 
 /** At most this many problems are reported for one body; the rest are counted. */
 export const MAX_REPORTED_PROBLEMS = 20;
@@ -25,7 +26,7 @@ export const MAX_REPORTED_PROBLEMS = 20;
 export class IngestError extends Error {
   override readonly name = 'IngestError';
   readonly status: IngestStatus;
-  /** snake_case: `invalid_json`, `invalid_signal`, `batch_too_large`, `series_limit`, … */
+  /** snake_case: `invalid_json`, `invalid_signal`, `batch_too_large`, `series_limit`, `store_unavailable`, … */
   readonly code: string;
   /** Position of the first problem. */
   readonly details: ProblemDetails;
@@ -40,11 +41,11 @@ export class IngestError extends Error {
     status: IngestStatus,
     code: string,
     problems: readonly IngestProblem[] | string,
-    options: { omitted?: number; retryAfterSeconds?: number } = {},
+    options: { omitted?: number; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
     const list = typeof problems === 'string' ? [{ message: problems }] : problems;
     const omitted = options.omitted ?? 0;
-    super(summarise(list, omitted));
+    super(summarise(list, omitted), options.cause === undefined ? undefined : { cause: options.cause });
     this.status = status;
     this.code = code;
     this.problems = list;

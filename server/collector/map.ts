@@ -413,7 +413,10 @@ export class SignalMapper {
     return { updates, newSeries: this.newSeries, references };
   }
 
-  /** Records that the batch was applied: its series now exist in the store. */
+  /**
+   * Records that the batch was applied (or will be, with its group): its series now exist in the store
+   * and its references are the stored ones. When a group commit then fails, `reset` undoes this.
+   */
   commit(): void {
     for (const slot of this.touched) {
       if (!slot.known) {
@@ -437,6 +440,17 @@ export class SignalMapper {
     this.epoch++;
   }
 
+  /**
+   * Forgets everything believed about the store (after a failed group commit): the known series and
+   * the reference models are read from the store again, so nothing unstored is believed.
+   */
+  reset(): void {
+    this.abort();
+    this.known = undefined;
+    this.clearCache();
+    this.references.clear();
+  }
+
   private loadKnown(): void {
     const known = new Set<string>();
     for (const name of WRITTEN_SERIES_NAMES) {
@@ -455,7 +469,8 @@ export class SignalMapper {
   private newSlot(name: string, labels: Labels, type: SeriesType, service: string): Slot {
     const key = seriesKey(name, labels);
     this.cached++;
-    return new Slot(key, name, labels, type, service, this.known!.has(key));
+    // Frozen: the store then finds the series by the identity of its label set.
+    return new Slot(key, name, Object.freeze(labels), type, service, this.known!.has(key));
   }
 
   private slot(family: Family, service: string, a: string, b?: string): Slot {

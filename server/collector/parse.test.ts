@@ -306,18 +306,18 @@ describe('parseSignalsBody', () => {
 
   it('keeps NDJSON line numbers and skips blank lines', () => {
     const text = `\n${JSON.stringify(ok)}\n   \n${JSON.stringify({ ...ok, ok: false })}\n`;
-    expect(parseSignalsBody(text, NDJSON_TYPE, limits)).toEqual([
-      { value: ok, line: 2 },
-      { value: { ...ok, ok: false }, line: 4 },
-    ]);
+    expect(parseSignalsBody(text, NDJSON_TYPE, limits)).toEqual({
+      values: [ok, { ...ok, ok: false }],
+      lines: [2, 4],
+    });
   });
 
   it('reads the JSON envelope and ignores a byte-order mark', () => {
-    expect(parseSignalsBody(`\ufeff${body(ok)}`, 'Application/JSON; charset=utf-8', limits)).toEqual([
-      { value: ok },
-    ]);
-    expect(parseSignalsBody('{"signals": []}', JSON_TYPE, limits)).toEqual([]);
-    expect(parseSignalsBody('', NDJSON_TYPE, limits)).toEqual([]);
+    expect(parseSignalsBody(`\ufeff${body(ok)}`, 'Application/JSON; charset=utf-8', limits)).toEqual({
+      values: [ok],
+    });
+    expect(parseSignalsBody('{"signals": []}', JSON_TYPE, limits)).toEqual({ values: [] });
+    expect(parseSignalsBody('', NDJSON_TYPE, limits)).toEqual({ values: [], lines: [] });
   });
 
   it('recognises the accepted media types', () => {

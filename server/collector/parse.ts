@@ -3,10 +3,11 @@
 // signal is looked at, so an oversized body costs as little as possible.
 import { IngestError, ProblemList } from './errors.js';
 
-/** A signal as it arrived, with its NDJSON line (1-based) when the body was NDJSON. */
-export interface RawSignal {
-  value: unknown;
-  line?: number;
+/** Signals as they arrived (not yet validated), with their NDJSON lines (1-based) for NDJSON bodies. */
+export interface RawBatch {
+  values: readonly unknown[];
+  /** Parallel to `values`; absent for a JSON body. */
+  lines?: readonly number[];
 }
 
 export interface BodyLimits {
@@ -64,7 +65,7 @@ export function parseSignalsBody(
   text: string,
   contentType: string | undefined,
   limits: BodyLimits,
-): RawSignal[] {
+): RawBatch {
   const format = bodyFormat(contentType);
   if (format === undefined) {
     throw new IngestError(
@@ -99,7 +100,7 @@ function describeJsonError(error: unknown, text: string, singleLine: boolean): s
   return `${raw.slice(0, match.index)} at ${where}${raw.slice(match.index + match[0].length)}`;
 }
 
-function parseJsonBody(text: string, maxBatch: number): RawSignal[] {
+function parseJsonBody(text: string, maxBatch: number): RawBatch {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -126,9 +127,7 @@ function parseJsonBody(text: string, maxBatch: number): RawSignal[] {
   problems.throwIfAny(400, 'invalid_body');
   const list = signals as unknown[];
   if (list.length > maxBatch) throw batchTooLarge(list.length, maxBatch);
-  const out = new Array<RawSignal>(list.length);
-  for (let i = 0; i < list.length; i++) out[i] = { value: list[i] };
-  return out;
+  return { values: list };
 }
 
 function isBlank(line: string): boolean {
@@ -139,26 +138,28 @@ function isBlank(line: string): boolean {
   return true;
 }
 
-function parseNdjsonBody(text: string, maxBatch: number): RawSignal[] {
+function parseNdjsonBody(text: string, maxBatch: number): RawBatch {
   const lines = text.split('\n');
   let count = 0;
   for (const line of lines) if (!isBlank(line)) count++;
   if (count > maxBatch) throw batchTooLarge(count, maxBatch);
-  const out: RawSignal[] = [];
+  const values: unknown[] = [];
+  const numbers: number[] = [];
   const problems = new ProblemList();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (isBlank(line)) continue;
     try {
-      out.push({ value: JSON.parse(line), line: i + 1 });
+      values.push(JSON.parse(line));
+      numbers.push(i + 1);
     } catch (error) {
       problems.add({
         message: `line ${i + 1}: invalid JSON: ${describeJsonError(error, line, true)}`,
         line: i + 1,
-        index: out.length + problems.size,
+        index: values.length + problems.size,
       });
     }
   }
   problems.throwIfAny(400, 'invalid_json');
-  return out;
+  return { values, lines: numbers };
 }

@@ -66,6 +66,11 @@ export class ReferenceCache {
     return model;
   }
 
+  /** Forgets every model (they are read from the store again). */
+  clear(): void {
+    this.models.clear();
+  }
+
   /** Remembers the model of a reference just stored. */
   remember(service: string, feature: string, model: ReferenceModel): void {
     this.models.set(`${service}\u0000${feature}`, model);

@@ -1,11 +1,12 @@
 // The Express application: routes, auth, limits and error answers. Built by the composition root
 // (server/main.ts) from already-constructed parts, so tests can assemble it around an in-memory store.
+import { SpanStatusCode } from '@opentelemetry/api';
 import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
 import type { SlaPlan } from '../compile/ir.js';
-import type { Collector } from '../collector/ingest.js';
+import type { Collector, IngestResult } from '../collector/ingest.js';
 import { IngestError, type IngestProblem } from '../collector/errors.js';
 import type { SignalReader } from '../collector/derived.js';
 import { renderSignalMetrics } from '../collector/exposition.js';
@@ -17,6 +18,7 @@ import { ApiError, errorHandler, sendError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import { querySeries, QUERY_SIGNALS } from './series-query.js';
 import type { EventHub } from './sse.js';
+import { tracer } from './tracing.js';
 
 /** What the HTTP layer reads from the evaluator. */
 export interface EvaluationView {
@@ -221,13 +223,17 @@ export function createApp(deps: AppDeps): express.Express {
     limitConcurrency,
     requireType(INGEST_TYPES),
     rawBody(INGEST_TYPES),
-    (req, res, next) => {
+    async (req, res, next) => {
+      const text = typeof req.body === 'string' ? req.body : '';
       try {
-        const text = typeof req.body === 'string' ? req.body : '';
-        const result = deps.collector.ingestBody(text, req.headers['content-type']);
+        // Group commit: answered only once the batch is committed (with the others of this turn of the
+        // event loop); an invalid body is rejected at once.
+        const result = await tracedSubmit(() => deps.collector.submitBody(text, req.headers['content-type']));
         metrics.signalsAccepted.inc({ source: 'api' }, result.accepted);
         res.status(202).json({ accepted: result.accepted });
       } catch (error) {
+        if (error instanceof IngestError && error.status === 503)
+          req.log.error({ err: error.cause }, 'committing an ingest group failed');
         next(ingestFailure(error));
       }
     },
@@ -330,6 +336,29 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/**
+ * The `ingest` span (ingest → evaluate → alert) around a group-committed batch: from validation to its
+ * commit, with the count accepted or the error code.
+ */
+function tracedSubmit(submit: () => Promise<IngestResult>): Promise<IngestResult> {
+  return tracer.startActiveSpan('ingest', { attributes: { 'slactl.ingest.source': 'api' } }, (span) =>
+    submit().then(
+      (result) => {
+        span.setAttribute('slactl.signals.accepted', result.accepted);
+        span.end();
+        return result;
+      },
+      (error: unknown) => {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        if (error instanceof IngestError) span.setAttribute('slactl.error.code', error.code);
+        span.end();
+        throw error;
+      },
+    ),
+  );
 }
 
 /** `signals[3].buckets.0.1` for a problem in the fourth signal; the bare field without a position. */

@@ -102,7 +102,8 @@ export class BucketColumn {
       this.refresh(this.tail - 1);
       return;
     }
-    let i = this.upperBound(end) - 1;
+    // Most merges land in the newest bucket: no search needed.
+    let i = end === this.ends[this.tail - 1] ? this.tail - 1 : this.upperBound(end) - 1;
     if (i >= this.head && this.ends[i] === end) {
       if (this.mergeAt(i, value, t)) this.refresh(i);
       return;

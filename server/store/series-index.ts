@@ -31,6 +31,8 @@ export class SeriesIndex {
   private readonly byKey = new Map<string, SeriesMirror>();
   /** aliasKey → series, for label orders already seen; cleared when it outgrows the series. */
   private readonly byAlias = new Map<string, SeriesMirror>();
+  /** Frozen label objects → series by name (a label set is shared by a histogram's count and sum). */
+  private readonly byLabelsObject = new WeakMap<Labels, Map<string, SeriesMirror>>();
   private readonly byId = new Map<number, SeriesMirror>();
   private readonly byName = new Map<string, SeriesMirror[]>();
   private readonly byNameService = new Map<string, SeriesMirror[]>();
@@ -62,17 +64,34 @@ export class SeriesIndex {
   }
 
   /**
-   * The stored series with this name and labels in any order, by alias first. Remembers the alias of
-   * a series it finds: a lookup cache that adds no series, so a batch that fails later leaves no trace.
+   * The stored series with this name and labels in any order. A frozen label set is looked up by
+   * identity first (the collector reuses one frozen object per series), then by alias (the labels as
+   * written), then by canonical identity. Remembers how it found a series: lookup caches that add no
+   * series, so a batch that fails later leaves no trace.
    */
-  find(name: string, labels: Labels, alias: string): SeriesMirror | undefined {
+  find(name: string, labels: Labels): SeriesMirror | undefined {
+    // A frozen object never changes, so its identity stands for its labels.
+    const frozen = Object.isFrozen(labels);
+    if (frozen) {
+      const mirror = this.byLabelsObject.get(labels)?.get(name);
+      if (mirror !== undefined) return mirror;
+    }
+    const alias = aliasKey(name, labels);
     let mirror = this.byAlias.get(alias);
-    if (mirror !== undefined) return mirror;
-    mirror = this.byKey.get(seriesKey(name, canonicalLabels(labels)));
-    if (mirror !== undefined) {
+    if (mirror === undefined) {
+      mirror = this.byKey.get(seriesKey(name, canonicalLabels(labels)));
+      if (mirror === undefined) return undefined;
       // Label orders are few per series; anything beyond that is not worth remembering.
       if (this.byAlias.size >= 4 * this.byKey.size + 1_024) this.byAlias.clear();
       this.byAlias.set(alias, mirror);
+    }
+    if (frozen) {
+      let byName = this.byLabelsObject.get(labels);
+      if (byName === undefined) {
+        byName = new Map();
+        this.byLabelsObject.set(labels, byName);
+      }
+      byName.set(name, mirror);
     }
     return mirror;
   }

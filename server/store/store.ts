@@ -13,7 +13,7 @@ import { Documents } from './documents.js';
 import { StoreError } from './errors.js';
 import { migrate } from './migrations.js';
 import { resolveRetention, RETENTION_FIELDS, type RetentionOptions } from './retention.js';
-import { aliasKey, canonicalLabels, SeriesIndex, seriesKey } from './series-index.js';
+import { canonicalLabels, SeriesIndex, seriesKey } from './series-index.js';
 import { Coverage, SeriesMirror } from './series-mirror.js';
 import type {
   Labels,
@@ -68,53 +68,143 @@ interface PendingSeries {
   labels: Labels;
   type: SeriesType;
   mirror: SeriesMirror | undefined;
-  /** 10 s bucket end → the batch's merged cell; coarser buckets are folded from these. */
-  cells: Map<number, Cell>;
+  /** The first 10 s bucket of the batch and its merged cell: most series have no other. */
+  firstEnd: number;
+  firstCell: Cell;
+  /** 10 s bucket end → merged cell, once the batch touches a second bucket (then it holds the first). */
+  cells: Map<number, Cell> | undefined;
   /** The cell last touched: consecutive updates of a series mostly share a bucket. */
   lastEnd: number;
-  lastCell: Cell | undefined;
-  /** Per resolution, the buckets to write (those not yet pruned past), filled by `fold`. */
-  buckets: Array<Array<[number, Cell]>>;
+  lastCell: Cell;
+  /**
+   * The buckets to write, filled by `fold`: per bucket its resolution index, end, value and sample
+   * time, flat, finest resolution first (buckets a resolution has pruned past are left out).
+   */
+  rows: number[];
   /** The batch's contribution to the series' running state. */
   state: Cell;
 }
 
-function upsertSql(table: string, type: SeriesType): string {
+const SERIES_TYPES: readonly SeriesType[] = ['counter', 'gauge', 'max'];
+
+/** Rows in one statement at most; a shorter tail is written with the powers of two below it. */
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * Multi-row upserts into one table for one series type: one statement writes up to 64 rows, which
+ * costs SQLite far less per row than a statement per row. Statements are prepared per row count (64,
+ * 32, …, 1) on first use.
+ */
+class Upsert {
+  private readonly statements = new Map<number, Statement>();
+  /** Parameters of the rows not yet written, `width` per row. */
+  private readonly pending: number[] = [];
+
+  constructor(
+    private readonly db: Sqlite.Database,
+    /** `INSERT INTO table (columns) VALUES`. */
+    private readonly head: string,
+    /** `ON CONFLICT … DO UPDATE …`. */
+    private readonly tail: string,
+    /** Parameters per row. */
+    readonly width: number,
+  ) {}
+
+  /** Queues one row; a full statement's worth is written at once. Call only inside a transaction. */
+  add(a: number, b: number, c: number, d?: number): void {
+    const pending = this.pending;
+    pending.push(a, b, c);
+    if (this.width === 4) pending.push(d!);
+    if (pending.length === ROWS_PER_STATEMENT * this.width) {
+      this.statement(ROWS_PER_STATEMENT).run(pending);
+      pending.length = 0;
+    }
+  }
+
+  /** Writes the queued rows. */
+  flush(): void {
+    const { pending, width } = this;
+    let offset = 0;
+    for (let rows = ROWS_PER_STATEMENT; rows >= 1; rows >>= 1) {
+      while (pending.length - offset >= rows * width) {
+        this.statement(rows).run(pending.slice(offset, offset + rows * width));
+        offset += rows * width;
+      }
+    }
+    pending.length = 0;
+  }
+
+  /** Drops queued rows (the transaction failed). */
+  clear(): void {
+    this.pending.length = 0;
+  }
+
+  private statement(rows: number): Statement {
+    let statement = this.statements.get(rows);
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.width).fill('?').join(', ')})`;
+      statement = this.db.prepare(
+        `${this.head} ${new Array<string>(rows).fill(row).join(', ')} ${this.tail}`,
+      );
+      this.statements.set(rows, statement);
+    }
+    return statement;
+  }
+}
+
+function bucketUpsert(db: Sqlite.Database, table: string, type: SeriesType): Upsert {
   const conflict = `ON CONFLICT (series_id, bucket_end) DO UPDATE SET`;
   switch (type) {
     case 'counter':
-      return `INSERT INTO ${table} (series_id, bucket_end, value) VALUES (?, ?, ?) ${conflict} value = value + excluded.value`;
+      return new Upsert(
+        db,
+        `INSERT INTO ${table} (series_id, bucket_end, value) VALUES`,
+        `${conflict} value = value + excluded.value`,
+        3,
+      );
     case 'gauge':
-      return (
-        `INSERT INTO ${table} (series_id, bucket_end, value, t) VALUES (?, ?, ?, ?) ${conflict} ` +
-        `value = excluded.value, t = excluded.t WHERE excluded.t >= ${table}.t`
+      return new Upsert(
+        db,
+        `INSERT INTO ${table} (series_id, bucket_end, value, t) VALUES`,
+        `${conflict} value = excluded.value, t = excluded.t WHERE excluded.t >= ${table}.t`,
+        4,
       );
     case 'max':
-      return (
-        `INSERT INTO ${table} (series_id, bucket_end, value, t) VALUES (?, ?, ?, ?) ${conflict} ` +
-        `value = excluded.value, t = excluded.t ` +
-        `WHERE excluded.value > ${table}.value OR (excluded.value = ${table}.value AND excluded.t < ${table}.t)`
+      return new Upsert(
+        db,
+        `INSERT INTO ${table} (series_id, bucket_end, value, t) VALUES`,
+        `${conflict} value = excluded.value, t = excluded.t ` +
+          `WHERE excluded.value > ${table}.value OR (excluded.value = ${table}.value AND excluded.t < ${table}.t)`,
+        4,
       );
   }
 }
 
-function totalsSql(type: SeriesType): string {
-  const insert =
-    'INSERT INTO series_totals (series_id, value, t) VALUES (?, ?, ?) ON CONFLICT (series_id) DO UPDATE SET';
+function totalsUpsert(db: Sqlite.Database, type: SeriesType): Upsert {
+  const head = 'INSERT INTO series_totals (series_id, value, t) VALUES';
+  const conflict = 'ON CONFLICT (series_id) DO UPDATE SET';
   switch (type) {
     case 'counter':
-      return `${insert} value = value + excluded.value, t = max(t, excluded.t)`;
+      return new Upsert(db, head, `${conflict} value = value + excluded.value, t = max(t, excluded.t)`, 3);
     case 'gauge':
-      return `${insert} value = excluded.value, t = excluded.t WHERE excluded.t >= series_totals.t`;
+      return new Upsert(
+        db,
+        head,
+        `${conflict} value = excluded.value, t = excluded.t WHERE excluded.t >= series_totals.t`,
+        3,
+      );
     case 'max':
-      return (
-        `${insert} value = excluded.value, t = excluded.t WHERE excluded.value > series_totals.value ` +
-        'OR (excluded.value = series_totals.value AND excluded.t < series_totals.t)'
+      return new Upsert(
+        db,
+        head,
+        `${conflict} value = excluded.value, t = excluded.t WHERE excluded.value > series_totals.value ` +
+          'OR (excluded.value = series_totals.value AND excluded.t < series_totals.t)',
+        3,
       );
   }
 }
 
-function perType(make: (type: SeriesType) => Statement): Record<SeriesType, Statement> {
+function perType(make: (type: SeriesType) => Upsert): Record<SeriesType, Upsert> {
   return { counter: make('counter'), gauge: make('gauge'), max: make('max') };
 }
 
@@ -127,8 +217,8 @@ class SqliteStore implements Store {
   private closed = false;
 
   private readonly insertSeries: Statement;
-  private readonly upsertBucket: ReadonlyArray<Record<SeriesType, Statement>>;
-  private readonly upsertTotal: Record<SeriesType, Statement>;
+  private readonly upsertBucket: ReadonlyArray<Record<SeriesType, Upsert>>;
+  private readonly upsertTotal: Record<SeriesType, Upsert>;
   private readonly deleteThrough: readonly Statement[];
   private readonly setCutoff: Statement;
   private readonly documents: Documents;
@@ -175,8 +265,8 @@ class SqliteStore implements Store {
   ) {
     this.retentionMs = RETENTION_FIELDS.map((field) => retention[field]);
     this.insertSeries = db.prepare('INSERT INTO series (name, labels, type) VALUES (?, ?, ?)');
-    this.upsertBucket = SAMPLE_TABLES.map((table) => perType((type) => db.prepare(upsertSql(table, type))));
-    this.upsertTotal = perType((type) => db.prepare(totalsSql(type)));
+    this.upsertBucket = SAMPLE_TABLES.map((table) => perType((type) => bucketUpsert(db, table, type)));
+    this.upsertTotal = perType((type) => totalsUpsert(db, type));
     this.deleteThrough = SAMPLE_TABLES.map((table) =>
       db.prepare(`DELETE FROM ${table} WHERE series_id = ? AND bucket_end <= ?`),
     );
@@ -234,7 +324,8 @@ class SqliteStore implements Store {
     for (const pending of batch) this.fold(pending);
     const ids = this.write(batch);
     // Committed: now, and only now, the mirror.
-    batch.forEach((pending, i) => {
+    for (let i = 0; i < batch.length; i++) {
+      const pending = batch[i]!;
       let mirror = pending.mirror;
       if (mirror === undefined) {
         const labelsJson = canonicalLabels(pending.labels);
@@ -243,18 +334,20 @@ class SqliteStore implements Store {
         mirror = new SeriesMirror(ref, pending.key);
         this.index.add(mirror);
       }
-      pending.buckets.forEach((cells, r) => {
-        const column = mirror.columns[r]!;
-        for (const [end, cell] of cells) column.merge(end, cell.value, cell.t);
-      });
+      const rows = pending.rows;
+      for (let j = 0; j < rows.length; j += 4) {
+        mirror.columns[rows[j]!]!.merge(rows[j + 1]!, rows[j + 2]!, rows[j + 3]!);
+      }
       if (mirror.state === undefined) mirror.state = { ...pending.state };
       else mergeCell(pending.type, mirror.state, pending.state.value, pending.state.t);
-    });
+    }
   }
 
   /** Validates every update and merges those of the same series and 10 s bucket; writes nothing. */
   private coalesce(updates: readonly SampleUpdate[]): PendingSeries[] {
-    const batch = new Map<string, PendingSeries>();
+    // Keyed by the stored series' mirror, or by identity for a series not stored yet.
+    const batch = new Map<SeriesMirror | string, PendingSeries>();
+    const out: PendingSeries[] = [];
     const fine = RESOLUTIONS_MS[0];
     for (let i = 0; i < updates.length; i++) {
       const update = updates[i]!;
@@ -264,9 +357,10 @@ class SqliteStore implements Store {
         throw new StoreError(`update ${i}${where}: ${problem}; nothing was written`);
       }
       const { name, labels, type, t, value } = update;
-      const mirror = this.index.find(name, labels, aliasKey(name, labels));
-      const key = mirror?.key ?? seriesKey(name, canonicalLabels(labels));
-      let pending = batch.get(key);
+      const mirror = this.index.find(name, labels);
+      const key = mirror === undefined ? seriesKey(name, canonicalLabels(labels)) : mirror.key;
+      const end = bucketEnd(t, fine);
+      let pending = batch.get(mirror ?? key);
       if (pending === undefined) {
         if (mirror !== undefined && mirror.ref.type !== type) {
           throw new StoreError(
@@ -274,6 +368,7 @@ class SqliteStore implements Store {
               `not a ${type} (a series' type never changes); nothing was written`,
           );
         }
+        const cell = { value, t };
         pending = {
           key,
           firstIndex: i,
@@ -281,76 +376,101 @@ class SqliteStore implements Store {
           labels,
           type,
           mirror,
-          cells: new Map(),
-          lastEnd: NaN,
-          lastCell: undefined,
-          buckets: [],
+          firstEnd: end,
+          firstCell: cell,
+          cells: undefined,
+          lastEnd: end,
+          lastCell: cell,
+          rows: [],
           state: { value, t },
         };
-        batch.set(key, pending);
-      } else if (pending.type !== type) {
+        batch.set(mirror ?? key, pending);
+        out.push(pending);
+        continue;
+      }
+      if (pending.type !== type) {
         throw new StoreError(
           `update ${i}: ${describeSeries(name, labels)} is a ${pending.type} series in update ` +
             `${pending.firstIndex}, not a ${type} (a series' type never changes); nothing was written`,
         );
-      } else {
-        mergeCell(type, pending.state, value, t);
       }
-      const end = bucketEnd(t, fine);
-      let cell = end === pending.lastEnd ? pending.lastCell : pending.cells.get(end);
+      mergeCell(type, pending.state, value, t);
+      let cell: Cell | undefined;
+      if (end === pending.lastEnd) cell = pending.lastCell;
+      else if (pending.cells === undefined) {
+        pending.cells = new Map([[pending.firstEnd, pending.firstCell]]);
+      } else {
+        cell = pending.cells.get(end);
+      }
       if (cell === undefined) {
         cell = { value, t };
-        pending.cells.set(end, cell);
+        pending.cells!.set(end, cell);
       } else {
         mergeCell(type, cell, value, t);
       }
       pending.lastEnd = end;
       pending.lastCell = cell;
     }
-    return [...batch.values()];
+    return out;
   }
 
   /**
-   * Fills `pending.buckets`: the 10 s cells, and the minute and hour cells folded from them (each 10 s
+   * Fills `pending.rows`: the 10 s cells, and the minute and hour cells folded from them (each 10 s
    * bucket lies in one coarser bucket), leaving out buckets a resolution has already pruned past.
    */
   private fold(pending: PendingSeries): void {
-    pending.buckets = RESOLUTIONS_MS.map((r, i) => {
+    const rows = pending.rows;
+    if (pending.cells === undefined) {
+      // One 10 s bucket: each coarser bucket holds exactly its cell.
+      const { value, t } = pending.firstCell;
+      for (let i = 0; i < RESOLUTIONS_MS.length; i++) {
+        const end = i === 0 ? pending.firstEnd : bucketEnd(pending.firstEnd, RESOLUTIONS_MS[i]!);
+        if (end > this.pruned[i]!) rows.push(i, end, value, t);
+      }
+      return;
+    }
+    for (let i = 0; i < RESOLUTIONS_MS.length; i++) {
+      const r = RESOLUTIONS_MS[i]!;
       const cutoff = this.pruned[i]!;
       const out = new Map<number, Cell>();
       for (const [fineEnd, cell] of pending.cells) {
         const end = i === 0 ? fineEnd : bucketEnd(fineEnd, r);
         if (end <= cutoff) continue;
         const held = out.get(end);
-        if (held === undefined) out.set(end, { ...cell });
+        if (held === undefined) out.set(end, { value: cell.value, t: cell.t });
         else mergeCell(pending.type, held, cell.value, cell.t);
       }
-      return [...out];
-    });
+      for (const [end, cell] of out) rows.push(i, end, cell.value, cell.t);
+    }
   }
 
   /** Writes a coalesced batch in one transaction; returns the series ids, parallel to the batch. */
   private write(batch: readonly PendingSeries[]): number[] {
-    const transaction = this.db.transaction(() =>
-      batch.map((pending) => {
-        const { type } = pending;
+    const transaction = this.db.transaction(() => {
+      const ids = new Array<number>(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const pending = batch[i]!;
+        const { type, rows } = pending;
         const id =
           pending.mirror?.ref.id ??
           Number(this.insertSeries.run(pending.name, canonicalLabels(pending.labels), type).lastInsertRowid);
-        pending.buckets.forEach((cells, r) => {
-          const upsert = this.upsertBucket[r]![type];
-          for (const [end, cell] of cells) {
-            if (type === 'counter') upsert.run(id, end, cell.value);
-            else upsert.run(id, end, cell.value, cell.t);
-          }
-        });
-        this.upsertTotal[type].run(id, pending.state.value, pending.state.t);
-        return id;
-      }),
-    );
+        ids[i] = id;
+        for (let j = 0; j < rows.length; j += 4) {
+          const upsert = this.upsertBucket[rows[j]!]![type];
+          if (type === 'counter') upsert.add(id, rows[j + 1]!, rows[j + 2]!);
+          else upsert.add(id, rows[j + 1]!, rows[j + 2]!, rows[j + 3]);
+        }
+        this.upsertTotal[type].add(id, pending.state.value, pending.state.t);
+      }
+      for (const byType of this.upsertBucket) for (const type of SERIES_TYPES) byType[type].flush();
+      for (const type of SERIES_TYPES) this.upsertTotal[type].flush();
+      return ids;
+    });
     try {
       return transaction.immediate();
     } catch (error) {
+      for (const byType of this.upsertBucket) for (const type of SERIES_TYPES) byType[type].clear();
+      for (const type of SERIES_TYPES) this.upsertTotal[type].clear();
       const message = `writing ${batch.length} series to ${this.file} failed: ${(error as Error).message}`;
       throw new StoreError(message, { cause: error });
     }
