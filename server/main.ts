@@ -101,6 +101,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     retention: { hourMs: config.retentionMs },
   });
   const closers: Array<() => void | Promise<void>> = [() => store.close()];
+  // Set once the collector exists: batches still waiting for their group commit are committed first.
+  let flushIngest: () => void = () => undefined;
+  closers.push(() => flushIngest());
   // OTLP tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise). Stopped last, after the store,
   // so the spans of the final cycles are flushed.
   const stopTracing = startTracing(process.env);
@@ -130,6 +133,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         { fingerprint: audit.keyInfo.fingerprint, file: audit.keyInfo.file },
         'created the audit signing key',
       );
+    flushIngest = () => collector.flush();
     const reader = new SignalReader(store);
     const evaluator = new Evaluator({ plans, settings: options.compileSettings, store, reader });
     const metrics = createServerMetrics();
