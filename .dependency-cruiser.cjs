@@ -55,8 +55,22 @@ module.exports = {
       name: 'no-tests-in-production',
       comment: 'production code never imports tests or their helpers',
       severity: 'error',
-      from: { pathNot: '\\.test\\.ts$|/test-support/' },
-      to: { path: '\\.test\\.ts$|/test-support/' },
+      from: { pathNot: '\\.test\\.tsx?$|/test-support/' },
+      to: { path: '\\.test\\.tsx?$|/test-support/' },
+    },
+    {
+      name: 'web-imports-only-server-types',
+      comment: 'web/ runs in the browser: from server/ it may import types (erased at build), never code',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^server/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'server-never-imports-web-or-e2e',
+      comment: 'the server serves the built dashboard from dist/web; it never imports the app or its tests',
+      severity: 'error',
+      from: { path: '^server/' },
+      to: { path: '^(web|e2e)/' },
     },
     {
       name: 'not-to-unresolvable',
@@ -72,7 +86,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],
-      extensions: ['.ts', '.js'],
+      extensions: ['.ts', '.tsx', '.js'],
     },
   },
 };

@@ -1,10 +1,27 @@
+// One `vitest run` for every test: the server's and the dashboard's together, then the end-to-end tests
+// alone (they drive a real server and Chromium and measure latencies, so they get the machine to
+// themselves). One closing summary line for CI.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
     reporters: ['default', './vitest.summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          name: 'server',
+          include: ['server/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: './web/vitest.config.ts',
+        root: './web',
+        test: { name: 'web', sequence: { groupOrder: 0 } },
+      },
+      { extends: './e2e/vitest.config.ts', root: '.', test: { name: 'e2e', sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -1,0 +1,82 @@
+// The app shell: a header with the pages and the stream's state, the stale banner, and the page of the
+// current address. Pages with charts load on demand.
+import { lazy, Suspense, useEffect, useRef } from 'react';
+import { fetchFaults } from './api/demo-faults';
+import { ConnectionIndicator, StaleBanner } from './components/StaleBanner';
+import { Loading } from './components/States';
+import { AlertPage } from './pages/AlertPage';
+import { DemoPage } from './pages/DemoPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { OverviewPage } from './pages/OverviewPage';
+import { useLive } from './lib/live';
+import { Link, matchPath, useLocation } from './lib/router';
+import { useAsync } from './lib/use-async';
+
+const SlaDetailPage = lazy(() => import('./pages/SlaDetailPage'));
+
+function Page({ pathname }: { pathname: string }) {
+  if (pathname === '/') return <OverviewPage />;
+  const sla = matchPath('/slas/:name', pathname);
+  if (sla)
+    return (
+      <Suspense fallback={<Loading what="the SLA page" />}>
+        <SlaDetailPage name={sla.name!} />
+      </Suspense>
+    );
+  const alert = matchPath('/alerts/:fingerprint', pathname);
+  if (alert) return <AlertPage fingerprint={alert.fingerprint!} />;
+  if (pathname === '/demo') return <DemoPage />;
+  return <NotFoundPage />;
+}
+
+export function App() {
+  const { pathname } = useLocation();
+  const live = useLive();
+  // The demo's link shows only while the demo runs (its API answers 404 otherwise).
+  const demo = useAsync('demo-available', (signal) =>
+    fetchFaults(signal).then(
+      () => true,
+      () => false,
+    ),
+  );
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    // After a navigation, move focus to the page so keyboard and screen-reader users start there.
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [pathname]);
+  const firing = live.alerts.filter((a) => a.state === 'firing').length;
+  const navLink = (to: string, label: string, extra?: string) => (
+    <Link to={to} aria-current={pathname === to ? 'page' : undefined}>
+      {label}
+      {extra !== undefined ? <span className="nav-count">{extra}</span> : null}
+    </Link>
+  );
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="top">
+        <header className="app-header">
+          <Link to="/" className="brand">
+            slactl
+          </Link>
+          <nav aria-label="Pages" className="app-nav">
+            {navLink('/', 'Overview', live.ready && firing > 0 ? `${firing} firing` : undefined)}
+            {demo.data === true ? navLink('/demo', 'Demo faults') : null}
+          </nav>
+          <ConnectionIndicator />
+        </header>
+        <StaleBanner />
+      </div>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Page pathname={pathname} />
+      </main>
+    </>
+  );
+}

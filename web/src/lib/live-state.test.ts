@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { alert, slaStatus, transition } from '../test-support/fixtures';
+import {
+  HISTORY_LIMIT,
+  INITIAL_STATE,
+  labelKey,
+  needsAnnotations,
+  reduceLive,
+  type LiveState,
+} from './live-state';
+
+const snapshot = (state: LiveState = INITIAL_STATE) =>
+  reduceLive(state, { type: 'snapshot', data: { statuses: [slaStatus()], alerts: [alert()] }, atMs: 10 });
+
+describe('live state', () => {
+  it('takes a snapshot whole: ready, open, and everything the client held replaced', () => {
+    const s = snapshot();
+    expect(s).toMatchObject({ ready: true, connection: 'open', lastEventMs: 10 });
+    expect(s.alerts.map((a) => a.fingerprint)).toEqual(['e21583575e0396e2']);
+    const again = reduceLive(s, { type: 'snapshot', data: { statuses: [], alerts: [] }, atMs: 20 });
+    expect(again.alerts).toEqual([]);
+    expect(again.statuses).toEqual([]);
+  });
+
+  it('adds an alert on pending, updates it on firing and removes it when resolved, keeping history', () => {
+    let s = reduceLive(INITIAL_STATE, { type: 'snapshot', data: { statuses: [], alerts: [] }, atMs: 0 });
+    s = reduceLive(s, { type: 'alert', data: transition({ at: 100, to: 'pending' }), atMs: 1 });
+    expect(s.alerts).toMatchObject([{ state: 'pending', activeAt: 100, annotations: {} }]);
+    expect(needsAnnotations(s)).toBe(true);
+    s = reduceLive(s, {
+      type: 'alert',
+      data: transition({ at: 400, from: 'pending', to: 'firing', value: 0.8 }),
+      atMs: 2,
+    });
+    expect(s.alerts).toMatchObject([{ state: 'firing', activeAt: 100, firedAt: 400, value: 0.8 }]);
+    s = reduceLive(s, {
+      type: 'alert',
+      data: transition({ at: 900, from: 'firing', to: 'resolved' }),
+      atMs: 3,
+    });
+    expect(s.alerts).toEqual([]);
+    expect(s.history.map((t) => t.to)).toEqual(['pending', 'firing', 'resolved']);
+  });
+
+  it('removes a pending alert that ends without firing, and ignores the end of an unknown one', () => {
+    let s = snapshot();
+    s = reduceLive(s, { type: 'alert', data: transition({ from: 'pending', to: 'inactive' }), atMs: 1 });
+    expect(s.alerts).toEqual([]);
+    const same = reduceLive(s, {
+      type: 'alert',
+      data: transition({ fingerprint: 'nope', to: 'resolved' }),
+      atMs: 2,
+    });
+    expect(same.alerts).toEqual([]);
+  });
+
+  it('keeps at most HISTORY_LIMIT transitions', () => {
+    let s = snapshot();
+    for (let i = 0; i < HISTORY_LIMIT + 5; i++) {
+      s = reduceLive(s, { type: 'alert', data: transition({ at: i, fingerprint: `f${i}` }), atMs: i });
+    }
+    expect(s.history).toHaveLength(HISTORY_LIMIT);
+    expect(s.history[0]!.at).toBe(5);
+  });
+
+  it('replaces the status of one SLA and appends an unknown one', () => {
+    let s = snapshot();
+    s = reduceLive(s, { type: 'status', data: slaStatus({ status: 'critical' }), atMs: 5 });
+    expect(s.statuses.map((x) => `${x.name}:${x.status}`)).toEqual(['recommendations:critical']);
+    s = reduceLive(s, { type: 'status', data: slaStatus({ name: 'fraud-scoring' }), atMs: 6 });
+    expect(s.statuses.map((x) => x.name)).toEqual(['recommendations', 'fraud-scoring']);
+  });
+
+  it('goes down with the time it went down, keeps its data, and clears it when the stream is back', () => {
+    let s = snapshot();
+    s = reduceLive(s, { type: 'down', atMs: 1000 });
+    s = reduceLive(s, { type: 'down', atMs: 4000 });
+    expect(s).toMatchObject({ connection: 'down', downSinceMs: 1000, ready: true });
+    expect(s.statuses).toHaveLength(1);
+    s = reduceLive(s, { type: 'open', atMs: 5000 });
+    expect(s.connection).toBe('open');
+    expect(s.downSinceMs).toBeUndefined();
+  });
+
+  it('stays signed out once signed out', () => {
+    const s = reduceLive(reduceLive(snapshot(), { type: 'signed_out' }), { type: 'down', atMs: 1 });
+    expect(s.connection).toBe('signed_out');
+  });
+
+  it('fills in the annotations of alerts that came as transitions, matched by their labels', () => {
+    let s = reduceLive(INITIAL_STATE, { type: 'snapshot', data: { statuses: [], alerts: [] }, atMs: 0 });
+    s = reduceLive(s, { type: 'alert', data: transition(), atMs: 1 });
+    const labels = Object.fromEntries(Object.entries(transition().labels).reverse());
+    s = reduceLive(s, {
+      type: 'annotations',
+      alerts: [
+        { labels, annotations: { summary: 'recall low' }, state: 'pending', activeAt: '', value: '0.9' },
+      ],
+    });
+    expect(s.alerts[0]!.annotations).toEqual({ summary: 'recall low' });
+    expect(needsAnnotations(s)).toBe(false);
+    expect(labelKey({ b: '1', a: '2' })).toBe(labelKey({ a: '2', b: '1' }));
+  });
+});
