@@ -1,7 +1,9 @@
 // The dashboard end to end, as the on-call engineer uses it: the real server with the demo as a child
-// process, Debian's Chromium. Sign in with the printed URL, see every SLA, inject index_degradation from
-// the demo panel, watch VectorRecallBelowTarget appear without a reload, clear it and watch it resolve;
-// the stream going down shows the stale banner and comes back after a restart. Saves a screenshot of
+// process (automatic remediation off), Debian's Chromium. Sign in with the printed URL, see every SLA,
+// inject index_degradation from the demo panel, watch VectorRecallBelowTarget appear without a reload,
+// open the incident view and follow the highlighted path to the vector index runbook, dry-run, then run
+// the remediation and see the run succeed and the alert resolve; runs and the verified audit log; the
+// stream going down shows the stale banner and comes back after a restart. Saves a screenshot of
 // each page into docs/screenshots/ and the SSE → DOM latency into dist/e2e/dashboard-figures.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -80,7 +82,9 @@ function watch(p: Page): void {
 }
 
 beforeAll(async () => {
-  server = await startE2eServer();
+  // Automatic remediation off: the alert is recorded and the runbook offers its actions to a person,
+  // so the test dry-runs and runs the remediation itself (maturity Level 3 rather than 4).
+  server = await startE2eServer({ config: 'remediation:\n  auto: false\n' });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
   await context.exposeFunction('__reportSseLatency', (sample: LatencySample | { unmatched: string }) => {
@@ -212,16 +216,123 @@ describe('the on-call dashboard against the real server', () => {
     await page.getByRole('heading', { name: 'VectorRecallBelowTarget' }).waitFor();
   });
 
-  it('clears the fault from the demo panel and the alert resolves on the overview without a reload', async () => {
+  it('walks the incident view to the vector index runbook, dry-runs, runs the remediation and sees it succeed and the alert resolve, without a reload', async () => {
     await page.goto(`${server.url}/`);
-    await page.locator('[data-live-alerts]').waitFor();
+    const row = page.locator('[data-live-alerts] tr[data-alertname="VectorRecallBelowTarget"]');
+    await row.waitFor();
     const mark = await markPage();
-    await page.getByRole('link', { name: 'Demo faults' }).click();
-    await page.getByRole('button', { name: 'Clear index_degradation on recommendations' }).click();
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Cleared index_degradation' }).count())
-      .toBe(1);
-    await api('/api/v1/demo/faults', { method: 'DELETE' });
+    // remediation.auto is off: the alert fired and no run started by itself.
+    expect((await api<{ data: unknown[] }>('/api/v1/runs')).data).toEqual([]);
+
+    // Alert → incident view: the whole tree, the path highlighted down to the vector index runbook.
+    await row.locator('a.alert-name').click();
+    await page.getByRole('link', { name: 'Open the incident view' }).click();
+    await page.getByRole('heading', { name: 'Incident: recommendations', level: 1 }).waitFor();
+    const leafRunbook = page.getByTestId('leaf-runbook');
+    await leafRunbook.waitFor({ timeout: 30_000 });
+    expect(await leafRunbook.getAttribute('href')).toMatch(
+      /^\/runbooks\/vector-index-degradation(\?alert=[0-9a-f]+)?$/,
+    );
+    const leaf = page.locator('.incident-page li[data-mark="leaf"]');
+    expect(await leaf.count()).toBe(1);
+    expect(await page.locator('.incident-page li[data-mark="path"]').count()).toBeGreaterThanOrEqual(1);
+    // Selecting the answer's node (a deep link) shows the evidence that matched there.
+    const leafId = await leaf.getAttribute('data-node');
+    await leaf.locator('a.tree-link').first().click();
+    await page.locator(`.node-detail[data-node="${leafId}"]`).waitFor();
+    expect(page.url()).toBe(`${server.url}/incidents/recommendations?node=${encodeURIComponent(leafId!)}`);
+    expect(
+      await page.locator('.node-detail .evidence tr[data-matched="true"]').count(),
+    ).toBeGreaterThanOrEqual(1);
+    const treeNodes = await page.locator('.incident-page li[data-node]').count();
+    expect(treeNodes).toBe(
+      (await api<{ data: { nodes: unknown[] } }>('/api/v1/triage/tree')).data.nodes.length,
+    );
+    await shot('incident');
+    // The same deep link in dark mode, in a second browser context.
+    const incidentUrl = page.url();
+    await busyWhile(async () => {
+      const dark = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'dark' });
+      await dark.addCookies(await context.cookies());
+      const darkPage = await dark.newPage();
+      watch(darkPage);
+      await darkPage.goto(incidentUrl);
+      await darkPage.locator('.incident-page li[data-mark="leaf"]').waitFor({ timeout: 30_000 });
+      await shot('incident-dark', darkPage);
+      await dark.close();
+    });
+
+    // The runbook: Markdown rendered through the real sanitiser (not the escaped fallback), the actions.
+    await leafRunbook.click();
+    const title = page.locator('.runbook-page .page-head h1');
+    await title.waitFor({ timeout: 30_000 });
+    expect(await title.textContent()).toMatch(/^Vector index degradation/);
+    await page.locator('.markdown h1, .markdown h2').first().waitFor();
+    expect(await page.locator('.markdown-fallback').count()).toBe(0);
+    expect(await page.locator('.markdown script, .markdown [onerror]').count()).toBe(0);
+    const card = page.locator('article[data-action="compact-index"]');
+    expect(await card.getByTestId('policy-compact-index').textContent()).toContain('remediation.auto is off');
+    // compact-index answers VectorRecallBelowTarget: its labels fill the call.
+    expect(await card.getByTestId('labels-compact-index').textContent()).toMatch(
+      /Labels from VectorRecallBelowTarget .*index=products/,
+    );
+    await shot('runbook');
+
+    // Dry-run: exactly the POST that a run sends, secrets masked; nothing is sent.
+    await card.getByRole('button', { name: 'Dry-run compact-index' }).click();
+    const dry = page.getByTestId('dry-run-dialog');
+    await dry.getByTestId('request-line').waitFor();
+    expect((await dry.getByTestId('request-line').textContent())?.trim()).toBe(
+      `POST ${server.url}/api/v1/demo/remediate/compact-index`,
+    );
+    expect(JSON.parse((await dry.getByTestId('request-body').textContent()) ?? '')).toEqual({
+      sla: 'recommendations',
+      index: 'products',
+    });
+    const dryText = (await dry.textContent()) ?? '';
+    expect(dryText).toContain('Idempotency-Key');
+    expect(dryText).toContain('allowed now');
+    expect(dryText).not.toMatch(/slactl_[A-Za-z0-9_-]{20,}/);
+    await shot('dry-run');
+    await page.keyboard.press('Escape');
+    await dry.waitFor({ state: 'detached' });
+    expect((await api<{ data: unknown[] }>('/api/v1/runs')).data).toEqual([]);
+
+    // Run, after a confirmation that shows the same call.
+    await card.getByRole('button', { name: 'Run compact-index', exact: true }).click();
+    const confirm = page.getByTestId('confirm-dialog');
+    await confirm.getByTestId('request-line').waitFor();
+    await confirm.getByRole('button', { name: 'Run compact-index now' }).click();
+    await page.waitForURL(/\/runs\/[0-9A-Za-z]+$/);
+    const runPage = page.locator('.run-page');
+    await runPage.waitFor();
+    const seen = new Set<string>();
+    const started = Date.now();
+    while (Date.now() - started < ALERT_RESOLVES_MS) {
+      const state = await runPage.getAttribute('data-state');
+      if (state !== null) seen.add(state);
+      if (state === 'succeeded' || state === 'failed' || state === 'escalated') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(await runPage.getAttribute('data-state')).toBe('succeeded');
+    expect(
+      await page
+        .locator('[data-testid="run-timeline"] li')
+        .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-to'))),
+    ).toEqual(['triggered', 'executing', 'verifying', 'succeeded']);
+    // The page followed the run by itself (the stream's `run` events): every state it showed is one of
+    // the run's, in order, ending with succeeded. (A fast run may finish before the page first reads it.)
+    const timeline = ['triggered', 'executing', 'verifying', 'succeeded'];
+    const shown = [...seen];
+    expect(shown.at(-1)).toBe('succeeded');
+    expect(shown.map((x) => timeline.indexOf(x))).toEqual(
+      [...shown.map((x) => timeline.indexOf(x))].sort((a, b) => a - b),
+    );
+    expect(shown.every((x) => timeline.includes(x))).toBe(true);
+    expect(await pageMark()).toBe(mark);
+    await shot('run');
+
+    // The alert resolved on the overview, still without a reload.
     await page
       .getByRole('link', { name: /^Overview/ })
       .first()
@@ -229,11 +340,26 @@ describe('the on-call dashboard against the real server', () => {
     await page.locator('[data-live-alerts]').waitFor();
     await page
       .locator('[data-live-alerts] tr[data-alertname="VectorRecallBelowTarget"]')
-      .waitFor({ state: 'detached', timeout: ALERT_RESOLVES_MS });
+      .waitFor({ state: 'detached', timeout: 60_000 });
+
+    // The runs list and the audit log with its verification.
+    await page.getByRole('link', { name: /^Runs/ }).first().click();
+    await page.locator('[data-testid="runs-table"] tr[data-state="succeeded"]').waitFor();
+    await shot('runs');
+    await page.getByRole('link', { name: 'Audit' }).first().click();
+    const verification = page.getByTestId('audit-verification');
+    await verification.waitFor();
+    expect(await verification.getAttribute('data-ok')).toBe('true');
+    await page.locator('[data-testid="audit-table"] tr[data-kind="run_created"]').first().waitFor();
     expect(await pageMark()).toBe(mark);
-    expect(await page.locator('article[data-sla="recommendations"]').getAttribute('data-status')).not.toBe(
-      'critical',
-    );
+    await shot('audit');
+
+    await api('/api/v1/demo/faults', { method: 'DELETE' });
+    await page
+      .getByRole('link', { name: /^Overview/ })
+      .first()
+      .click();
+    await page.locator('article[data-sla]').first().waitFor();
   });
 
   it('shows the stale banner while the server is down and goes live again after a restart', async () => {

@@ -1,6 +1,6 @@
 // The real control plane for end-to-end tests: `slactl serve` with the demo as a child process, on a
 // free loopback port with a temp data dir, restartable on the same port and data (same admin token).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,12 +35,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `slactl serve` with the demo; evaluations every `evaluationInterval` (default 1s). */
-export async function startE2eServer(options: { evaluationInterval?: string } = {}): Promise<E2eServer> {
+/**
+ * Starts `slactl serve` with the demo; evaluations every `evaluationInterval` (default 1s). `config` is
+ * the text of a slactl.yaml written into the data dir's parent temp folder and passed as `--config`.
+ */
+export async function startE2eServer(
+  options: { evaluationInterval?: string; config?: string } = {},
+): Promise<E2eServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'slactl-e2e-'));
   const port = await freePort();
   const env = { SLACTL_EVALUATION_INTERVAL: options.evaluationInterval ?? '1s', SLACTL_DEMO: 'true' };
-  const spawn = () => spawnServer(['--port', String(port), '--data-dir', dataDir], env);
+  const configArgs: string[] = [];
+  if (options.config !== undefined) {
+    const file = path.join(dataDir, 'slactl.yaml');
+    writeFileSync(file, options.config);
+    configArgs.push('--config', file);
+  }
+  const spawn = () => spawnServer(['--port', String(port), '--data-dir', dataDir, ...configArgs], env);
   let current = await spawn();
   const loginOf = (p: ServerProcess) => {
     const match = /Open the dashboard: (\S+)/.exec(p.stdout());

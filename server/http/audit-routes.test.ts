@@ -65,6 +65,7 @@ beforeAll(async () => {
           if (failing) throw new AuditError('corrupt_entry', 'audit entry 7 cannot be read: it was altered');
           return log.page(query);
         },
+        verify: () => log.verify(),
       },
       { read: auth.require('read') },
     ),
@@ -90,6 +91,30 @@ async function get(query = '', token: string | null = reader): Promise<{ status:
 }
 
 const seqs = (body: Body) => body.data!.map((e) => e.seq);
+
+describe('GET /api/v1/audit/verify', () => {
+  // Runs before the tamper tests below: the chain is intact here.
+  it('answers the whole chain verified, with its head, not cached', async () => {
+    const response = await fetch(`${base}/verify`, { headers: { authorization: `Bearer ${reader}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = (await response.json()) as { data: Record<string, unknown> };
+    expect(body.data).toMatchObject({ ok: true, entries: 45, head: { seq: 45 } });
+    expect(body.data.failure).toBeUndefined();
+    expect(typeof body.data.checkedAt).toBe('string');
+  });
+
+  it('needs the read scope and takes no parameters', async () => {
+    const as = (token: string, query = '') =>
+      fetch(`${base}/verify${query}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await as(ingester)).status).toBe(403);
+    const bad = await as(reader, '?deep=1');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'invalid_query', details: [{ field: 'deep' }] },
+    });
+  });
+});
 
 describe('GET /api/v1/audit', () => {
   it('answers the newest 100 entries by default, in the AuditEntry shape, not cached', async () => {
@@ -217,5 +242,15 @@ describe('parseAuditQuery', () => {
       subject: 'run-1',
       before: 9,
     });
+  });
+});
+
+describe('GET /api/v1/audit/verify after tampering', () => {
+  // The page tests above edited entry 45's data in the database.
+  it('names the first entry that cannot be trusted and how many verified before it', async () => {
+    const response = await fetch(`${base}/verify`, { headers: { authorization: `Bearer ${reader}` } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: Record<string, unknown> };
+    expect(body.data).toMatchObject({ ok: false, entries: 44, failure: { seq: 45 } });
   });
 });

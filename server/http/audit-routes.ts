@@ -1,6 +1,7 @@
 // GET /api/v1/audit: pages through the signed audit log. Newest first by default (`before` pages
 // further back); with `after`, oldest first from that seq (for tailing). Filters: `kind` (one or
 // more, comma-separated) and `subject`. Every bad parameter is named in a 400.
+// GET /api/v1/audit/verify: the read-only chain verification `slactl audit verify` runs, as JSON.
 import express, { type RequestHandler, type Router } from 'express';
 import { AuditError } from '../audit/errors.js';
 import { AUDIT_KINDS, isAuditKind } from '../audit/kinds.js';
@@ -11,6 +12,7 @@ import {
   type AuditPageSource,
 } from '../audit/log.js';
 import type { AuditKind } from '../audit/types.js';
+import type { AuditVerification } from '../audit/verify.js';
 import { ApiError, type ErrorDetail } from './errors.js';
 
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -85,21 +87,53 @@ export function parseAuditQuery(query: Record<string, unknown>): AuditPageQuery 
   };
 }
 
-/** The audit route under /api/v1/audit; `guards.read` is the app's read-scope check. */
-export function auditRouter(source: AuditPageSource, guards: { read: RequestHandler }): Router {
+/** What the verify route reads: the running log's whole-chain verification (hashes, signatures, links, head). */
+export interface AuditVerifySource {
+  verify(): AuditVerification;
+}
+
+function auditApiError(error: AuditError): ApiError {
+  return new ApiError(error.code === 'invalid_query' ? 400 : 500, error.code, error.message);
+}
+
+/** The audit routes under /api/v1/audit; `guards.read` is the app's read-scope check. */
+export function auditRouter(
+  source: AuditPageSource & AuditVerifySource,
+  guards: { read: RequestHandler },
+): Router {
   const router = express.Router();
+  router.get('/api/v1/audit/verify', guards.read, (req, res, next) => {
+    try {
+      const unknown = Object.keys(req.query);
+      if (unknown.length > 0) {
+        throw new ApiError(
+          400,
+          'invalid_query',
+          `unknown query parameter${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} (this route takes none)`,
+          unknown.map((field) => ({ field, message: 'unknown query parameter' })),
+        );
+      }
+      const startedMs = performance.now();
+      const result = source.verify();
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({
+        data: {
+          ...result,
+          checkedAt: new Date().toISOString(),
+          durationMs: Math.round((performance.now() - startedMs) * 10) / 10,
+        },
+      });
+    } catch (error) {
+      next(error instanceof AuditError ? auditApiError(error) : error);
+    }
+  });
   router.get('/api/v1/audit', guards.read, (req, res, next) => {
     try {
       const page = source.page(parseAuditQuery(req.query));
       res.setHeader('Cache-Control', 'no-store');
       res.json({ data: page.entries, ...(page.next !== undefined ? { next: page.next } : {}) });
     } catch (error) {
-      if (error instanceof AuditError) {
-        const status = error.code === 'invalid_query' ? 400 : 500;
-        next(new ApiError(status, error.code, error.message));
-        return;
-      }
-      next(error);
+      next(error instanceof AuditError ? auditApiError(error) : error);
     }
   });
   return router;

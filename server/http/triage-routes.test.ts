@@ -10,7 +10,7 @@ import { committedTree, evaluationAt, FULL_PLAN } from '../triage/test-support/f
 import type { TriageView } from '../triage/view.js';
 import { Authenticator, createToken } from './auth.js';
 import { errorHandler } from './errors.js';
-import { triageRouter } from './triage-routes.js';
+import { toTreeView, triageRouter, type ConditionView, type TreeView } from './triage-routes.js';
 
 interface Body {
   data?: TriageView;
@@ -188,5 +188,67 @@ describe('GET /api/v1/triage', () => {
       latest = before;
     }
     expect(logged).toEqual([]);
+  });
+});
+
+describe('GET /api/v1/triage/tree', () => {
+  const tree = async (query = '', token: string | null = readToken) => {
+    const response = await fetch(`${base}/tree${query}`, {
+      headers: token === null ? {} : { Authorization: `Bearer ${token}` },
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as {
+        data?: unknown;
+        error?: { code: string; details?: Array<{ field?: string }> };
+      },
+    };
+  };
+
+  it('answers every node of the loaded tree with its question, children and runbook, without file positions', async () => {
+    const { status, body } = await tree();
+    expect(status).toBe(200);
+    const view = body.data as TreeView;
+    const source = committedTree();
+    expect(view.root).toEqual(source.root);
+    expect(view.nodes.map((n) => n.id)).toEqual(source.nodes.map((n) => n.id));
+    expect(view.nodes.find((n) => n.id === 'latency.vector_search')).toMatchObject({
+      question: 'Is vector search over its latency budget?',
+      runbook: 'vector-index-degradation',
+      children: ['quality.recall.tombstones'],
+      context: ['recall', 'tombstone_ratio'],
+    });
+    const latency = view.nodes.find((n) => n.id === 'latency')!;
+    expect(latency.children).toContain('latency.vector_search');
+    expect(latency.when).toBeDefined();
+    // Group nodes have no condition; no node carries the loader's positions.
+    expect(view.nodes.find((n) => n.id === 'quality')!.when).toBeUndefined();
+    expect(JSON.stringify(view)).not.toMatch(/"(at|nameAt|whereAt|idAt|childrenAt|runbookAt|contextAt)"/);
+    // Every child the tree names is one of its nodes: a client can draw it without guessing.
+    const ids = new Set(view.nodes.map((n) => n.id));
+    expect(view.nodes.flatMap((n) => n.children).every((c) => ids.has(c))).toBe(true);
+  });
+
+  it('needs the read scope and takes no parameters', async () => {
+    expect((await tree('', null)).status).toBe(401);
+    expect((await tree('', ingestToken)).status).toBe(403);
+    const bad = await tree('?sla=recs');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_query', details: [{ field: 'sla' }] });
+  });
+});
+
+describe('toTreeView', () => {
+  it('keeps combined conditions nested and signal thresholds', () => {
+    const view = toTreeView(committedTree());
+    const kinds = new Set<string>();
+    const walk = (c: ConditionView | undefined): void => {
+      if (c === undefined) return;
+      kinds.add(c.kind);
+      if (c.kind === 'any' || c.kind === 'all') c.of.forEach(walk);
+    };
+    view.nodes.forEach((n) => walk(n.when));
+    expect(kinds.has('alert')).toBe(true);
+    expect(kinds.has('signal')).toBe(true);
   });
 });

@@ -1,12 +1,13 @@
 // GET /api/v1/triage?sla=<name>: walks the incident decision tree against the latest evaluation of one
 // SLA and answers the path with the evidence at each node. Errors are ApiErrors, answered by the app's
-// error middleware in the API's one error shape.
+// error middleware in the API's one error shape. GET /api/v1/triage/tree answers the loaded tree itself
+// (every node with its question, condition, children and runbook) so a dashboard can draw it whole.
 import express, { type RequestHandler, type Router } from 'express';
 import type { SlaPlan } from '../compile/ir.js';
 import type { AlertInstance, SlaStatus } from '../evaluate/types.js';
 import { suggest } from '../lib/diagnostics.js';
 import { triage } from '../triage/evaluate.js';
-import type { DecisionTree } from '../triage/types.js';
+import type { Condition, DecisionTree, Where } from '../triage/types.js';
 import { toTriageView } from '../triage/view.js';
 import { ApiError } from './errors.js';
 
@@ -23,10 +24,85 @@ export interface TriageRouteDeps {
 
 const QUERY = ['sla'];
 
+/** A condition as data, without its positions in the file. */
+export type ConditionView =
+  | { kind: 'alert'; alert: string; where: Where }
+  | { kind: 'signal'; signal: string; op?: string; threshold?: number; where: Where }
+  | { kind: 'any' | 'all'; of: ConditionView[] };
+
+/** One node of the tree as GET /api/v1/triage/tree answers it. */
+export interface TreeNodeView {
+  id: string;
+  question: string;
+  when?: ConditionView;
+  children: string[];
+  runbook?: string;
+  context: string[];
+}
+
+export interface TreeView {
+  name: string;
+  description?: string;
+  root: string[];
+  nodes: TreeNodeView[];
+}
+
+function conditionView(c: Condition): ConditionView {
+  switch (c.kind) {
+    case 'alert':
+      return { kind: 'alert', alert: c.alert, where: c.where };
+    case 'signal':
+      return {
+        kind: 'signal',
+        signal: c.signal,
+        ...(c.op !== undefined ? { op: c.op } : {}),
+        ...(c.threshold !== undefined ? { threshold: c.threshold } : {}),
+        where: c.where,
+      };
+    case 'any':
+    case 'all':
+      return { kind: c.kind, of: c.of.map(conditionView) };
+  }
+}
+
+/** The tree as data for clients: ids, questions, conditions, children and runbooks, no file positions. */
+export function toTreeView(tree: DecisionTree): TreeView {
+  return {
+    name: tree.name,
+    ...(tree.description !== undefined ? { description: tree.description } : {}),
+    root: tree.root,
+    nodes: tree.nodes.map((n) => ({
+      id: n.id,
+      question: n.question,
+      ...(n.when !== undefined ? { when: conditionView(n.when) } : {}),
+      children: n.children,
+      ...(n.runbook !== undefined ? { runbook: n.runbook } : {}),
+      context: n.context,
+    })),
+  };
+}
+
 /** The triage route; mount it on the app before its 404 handler. */
 export function triageRouter(deps: TriageRouteDeps): Router {
   const router = express.Router();
   const plans = new Map(deps.plans.map((p) => [p.name, p]));
+  const treeView = toTreeView(deps.tree);
+
+  router.get('/api/v1/triage/tree', deps.read, (req, res, next) => {
+    const unknown = Object.keys(req.query);
+    if (unknown.length > 0) {
+      next(
+        new ApiError(
+          400,
+          'invalid_query',
+          `unknown query parameter${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')} (this route takes none)`,
+          unknown.map((field) => ({ field, message: 'unknown query parameter' })),
+        ),
+      );
+      return;
+    }
+    res.json({ data: treeView });
+  });
 
   router.get('/api/v1/triage', deps.read, (req, res, next) => {
     try {

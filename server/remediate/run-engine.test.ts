@@ -15,6 +15,7 @@ import {
   resolved,
   runbookOf,
   SECRET,
+  targetConfig,
   T0,
   noVerify,
   type Harness,
@@ -667,5 +668,32 @@ describe('options', () => {
           clock: t.clock,
         }),
     ).toThrow('two runbooks have the id vector-index-degradation');
+  });
+});
+
+describe('remediation.auto: false', () => {
+  it('records the alert but starts no run; the action stays offered and runs by hand', async () => {
+    const t = await start({ config: (url) => targetConfig(url, { auto: false }) });
+    const summary = t.receiver.receive([firing(recallLabels(), T0)], 'alertmanager');
+    expect(summary).toMatchObject({ new: 1, runs: [] });
+    await t.engine.settle();
+    expect(t.target.requests).toHaveLength(0);
+    expect(t.rows.listRuns({ limit: 10 })).toEqual([]);
+    expect(t.audit.entries.map((e) => e.kind)).toEqual(['alert_received']);
+    expect(t.engine.actions()[0]).toMatchObject({ auto: true, automatic: false });
+
+    const manual = t.engine.trigger(
+      { runbook: 'vector-index-degradation', action: 'compact-index', labels: recallLabels() },
+      'token:t1 (alice)',
+    );
+    await t.engine.settle();
+    expect(t.engine.get(manual.id).state).toBe('verifying');
+    expect(t.target.requests).toHaveLength(1);
+  });
+
+  it('is on by default: the same alert starts the auto action', async () => {
+    const t = await start();
+    expect(t.engine.actions()[0]).toMatchObject({ auto: true, automatic: true });
+    expect(t.receiver.receive([firing(recallLabels(), T0)], 'alertmanager').runs).toHaveLength(1);
   });
 });

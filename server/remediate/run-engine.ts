@@ -138,6 +138,8 @@ export interface ActionStatus {
   title: string;
   kind: 'http' | 'command';
   auto: boolean;
+  /** Whether an alert starts it here: `auto` and automatic remediation on (`remediation.auto`). */
+  automatic: boolean;
   approval: 'required' | 'none';
   /** Why this configuration cannot run the action, when it cannot. */
   unavailable: string | null;
@@ -521,8 +523,13 @@ export class RunEngine {
     return out;
   }
 
-  /** Creates the runs a new firing episode starts (inside the receiver's transaction); returns their ids. */
+  /**
+   * Creates the runs a new firing episode starts (inside the receiver's transaction); returns their ids.
+   * With `remediation.auto: false` it starts none: the episode is recorded and the runbook offers its
+   * actions to a person.
+   */
   startRunsForEpisode(episode: EpisodeRow, actor: string): string[] {
+    if (!this.targets.config.auto) return [];
     return this.atomically(() =>
       this.autoActionsFor(episode.alertname, episode.labels).map(
         ({ runbook, action }) =>
@@ -1188,6 +1195,7 @@ export class RunEngine {
       title: action.title,
       kind: action.spec.kind,
       auto: action.auto,
+      automatic: action.auto && this.targets.config.auto,
       approval: action.approval,
       unavailable: problem?.message ?? null,
       breaker: {

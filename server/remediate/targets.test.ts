@@ -32,6 +32,7 @@ describe('parseRemediationConfig', () => {
     expect(parseRemediationConfig(undefined)).toEqual({
       ok: true,
       value: {
+        auto: true,
         allowHosts: [],
         targets: {},
         commands: { allow: [], env: {} },
@@ -181,6 +182,18 @@ describe('parseRemediationSettings', () => {
     ]);
     // The secret written by mistake is not repeated in the diagnostics.
     expect(JSON.stringify(result.diagnostics)).not.toContain('hunter2');
+  });
+
+  it('reads auto: false (automatic actions offered to a person) and refuses a non-boolean at its line', () => {
+    const off = parseRemediationSettings('slactl.yaml', 'remediation:\n  auto: false\n');
+    expect(off.ok && off.value.auto).toBe(false);
+    const on = parseRemediationSettings('slactl.yaml', 'remediation:\n  allowHosts: []\n');
+    expect(on.ok && on.value.auto).toBe(true);
+    const bad = parseRemediationSettings('slactl.yaml', 'remediation:\n  auto: sometimes\n');
+    expect(bad.ok).toBe(false);
+    expect(bad.diagnostics.map(formatDiagnostic).join('\n')).toMatch(
+      /^slactl\.yaml:2:9: error.*\n {2}at remediation\.auto/,
+    );
   });
 
   it('reads a file without a remediation section as an empty configuration', () => {

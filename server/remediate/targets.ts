@@ -30,6 +30,11 @@ export interface TargetConfig {
 }
 
 export interface RemediationConfig {
+  /**
+   * Whether `auto: true` actions start by themselves when their alert fires (default true). False: the
+   * alert is recorded and the runbook offers its actions to a person (maturity Level 3, not 4).
+   */
+  auto: boolean;
   /** Every host an HTTP action may reach. */
   allowHosts: string[];
   targets: Record<string, TargetConfig>;
@@ -49,6 +54,7 @@ export const DEFAULT_BREAKER_FAILURES = 3;
 
 /** No targets, no programs: automation can only fail safely until someone configures it. */
 export const EMPTY_REMEDIATION_CONFIG: RemediationConfig = {
+  auto: true,
   allowHosts: [],
   targets: {},
   commands: { allow: [], env: {} },
@@ -161,6 +167,10 @@ const targetSchema = z.strictObject({
 
 export const remediationSchema = z
   .strictObject({
+    auto: z
+      .boolean()
+      .optional()
+      .describe('Start auto actions when their alert fires (default true); false offers them to a person'),
     allowHosts: z.array(host).optional(),
     targets: z.record(z.string(), targetSchema).optional(),
     commands: z
@@ -297,6 +307,7 @@ export interface ConfigProblem {
 
 function normalise(parsed: z.output<typeof remediationSchema>): RemediationConfig {
   return {
+    auto: parsed.auto ?? true,
     allowHosts: parsed.allowHosts ?? [],
     targets: Object.fromEntries(
       Object.entries(parsed.targets ?? {}).map(([name, t]) => [

@@ -5,14 +5,20 @@ import { fetchFaults } from './api/demo-faults';
 import { ConnectionIndicator, StaleBanner } from './components/StaleBanner';
 import { Loading } from './components/States';
 import { AlertPage } from './pages/AlertPage';
+import { AuditPage } from './pages/AuditPage';
 import { DemoPage } from './pages/DemoPage';
+import { IncidentPage } from './pages/IncidentPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { OverviewPage } from './pages/OverviewPage';
+import { RunPage } from './pages/RunPage';
+import { RunsPage } from './pages/RunsPage';
 import { useLive } from './lib/live';
 import { Link, matchPath, useLocation } from './lib/router';
 import { useAsync } from './lib/use-async';
 
 const SlaDetailPage = lazy(() => import('./pages/SlaDetailPage'));
+// The Markdown renderer and its sanitiser come with the runbook page only.
+const RunbookPage = lazy(() => import('./pages/RunbookPage'));
 
 function Page({ pathname }: { pathname: string }) {
   if (pathname === '/') return <OverviewPage />;
@@ -26,6 +32,19 @@ function Page({ pathname }: { pathname: string }) {
   const alert = matchPath('/alerts/:fingerprint', pathname);
   if (alert) return <AlertPage fingerprint={alert.fingerprint!} />;
   if (pathname === '/demo') return <DemoPage />;
+  const incident = matchPath('/incidents/:sla', pathname);
+  if (incident) return <IncidentPage key={incident.sla} sla={incident.sla!} />;
+  const runbook = matchPath('/runbooks/:id', pathname);
+  if (runbook)
+    return (
+      <Suspense fallback={<Loading what="the runbook" />}>
+        <RunbookPage key={runbook.id} id={runbook.id!} />
+      </Suspense>
+    );
+  if (pathname === '/runs') return <RunsPage />;
+  const run = matchPath('/runs/:id', pathname);
+  if (run) return <RunPage key={run.id} id={run.id!} />;
+  if (pathname === '/audit') return <AuditPage />;
   return <NotFoundPage />;
 }
 
@@ -50,6 +69,7 @@ export function App() {
     main.current?.focus();
   }, [pathname]);
   const firing = live.alerts.filter((a) => a.state === 'firing').length;
+  const awaiting = live.runs.filter((r) => r.state === 'awaiting_approval').length;
   const navLink = (to: string, label: string, extra?: string) => (
     <Link to={to} aria-current={pathname === to ? 'page' : undefined}>
       {label}
@@ -68,6 +88,8 @@ export function App() {
           </Link>
           <nav aria-label="Pages" className="app-nav">
             {navLink('/', 'Overview', live.ready && firing > 0 ? `${firing} firing` : undefined)}
+            {navLink('/runs', 'Runs', awaiting > 0 ? `${awaiting} awaiting approval` : undefined)}
+            {navLink('/audit', 'Audit')}
             {demo.data === true ? navLink('/demo', 'Demo faults') : null}
           </nav>
           <ConnectionIndicator />

@@ -4,13 +4,14 @@ import type { SlaStatus } from '../api/slas';
 import { slaPath } from '../lib/alerts';
 import { dimensionTiles } from '../lib/dimensions';
 import { formatWindow } from '../lib/format';
-import { maturityOf } from '../lib/maturity';
+import { maturityOf, type RunbookCoverage } from '../lib/maturity';
 import { Link } from '../lib/router';
 import { DimensionTile } from './DimensionTile';
 import { HealthBadge } from './HealthIcon';
 import { MaturityBadge } from './MaturityBadge';
 
-export function SlaCard({ status }: { status: SlaStatus }) {
+/** `coverage`: the SLA's runbook coverage (Levels 3 and 4); absent while the runbooks load. */
+export function SlaCard({ status, coverage }: { status: SlaStatus; coverage?: RunbookCoverage | undefined }) {
   const tiles = dimensionTiles(status);
   const headingId = `sla-${status.name}`;
   return (
@@ -34,7 +35,7 @@ export function SlaCard({ status }: { status: SlaStatus }) {
         <span className="sla-alerts small">
           <strong>{status.alerts.firing}</strong> firing · <strong>{status.alerts.pending}</strong> pending
         </span>
-        <MaturityBadge maturity={maturityOf(status)} />
+        <MaturityBadge maturity={maturityOf(status, coverage)} />
       </header>
       {status.error !== undefined ? (
         <p className="banner banner-warning small" role="note">

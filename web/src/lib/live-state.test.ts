@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { alert, slaStatus, transition } from '../test-support/fixtures';
+import { alert, runEvent, slaStatus, transition } from '../test-support/fixtures';
 import {
   HISTORY_LIMIT,
   INITIAL_STATE,
   labelKey,
   needsAnnotations,
   reduceLive,
+  RUNS_LIMIT,
   type LiveState,
 } from './live-state';
 
@@ -100,5 +101,34 @@ describe('live state', () => {
     expect(s.alerts[0]!.annotations).toEqual({ summary: 'recall low' });
     expect(needsAnnotations(s)).toBe(false);
     expect(labelKey({ b: '1', a: '2' })).toBe(labelKey({ a: '2', b: '1' }));
+  });
+
+  it('keeps the latest view of each run, newest change first, across snapshots', () => {
+    let s = snapshot();
+    s = reduceLive(s, { type: 'run', data: runEvent(), atMs: 11 });
+    s = reduceLive(s, {
+      type: 'run',
+      data: runEvent({ id: 'other', updatedAt: '2026-11-22T06:00:31.000Z' }),
+      atMs: 12,
+    });
+    const verifying = runEvent({ state: 'verifying', updatedAt: '2026-11-22T06:00:32.000Z' });
+    s = reduceLive(s, { type: 'run', data: verifying, atMs: 13 });
+    expect(s.runs.map((r) => [r.id, r.state])).toEqual([
+      ['01JD2Q4J7N0000000000000000', 'verifying'],
+      ['other', 'executing'],
+    ]);
+    expect(s.lastEventMs).toBe(13);
+    // An older transition arriving late does not undo a newer one.
+    expect(reduceLive(s, { type: 'run', data: runEvent(), atMs: 14 })).toBe(s);
+    // A reconnection's snapshot has no runs: the ones seen stay.
+    expect(snapshot(s).runs).toHaveLength(2);
+  });
+
+  it('keeps at most RUNS_LIMIT runs', () => {
+    let s = INITIAL_STATE;
+    for (let i = 0; i < RUNS_LIMIT + 5; i++)
+      s = reduceLive(s, { type: 'run', data: runEvent({ id: `r${i}` }), atMs: i });
+    expect(s.runs).toHaveLength(RUNS_LIMIT);
+    expect(s.runs[0]!.id).toBe(`r${RUNS_LIMIT + 4}`);
   });
 });

@@ -1,8 +1,10 @@
 // The live picture of the control plane, kept from the event stream: a snapshot on every (re)connection
-// replaces everything, then `alert` transitions and `status` changes are applied one by one. Pure: the
+// replaces everything, then `alert` transitions, `status` changes and `run` transitions are applied one
+// by one (runs are not in the snapshot: pages load them and this keeps them current). Pure: the
 // store (live-store.ts) feeds it events; tests feed it the same.
 import type { PrometheusAlert } from '../api/alerts';
 import type { AlertInstance, SnapshotEvent, Transition } from '../api/events';
+import type { RunEventData } from '../api/runs';
 import type { SlaStatus } from '../api/slas';
 
 export type Connection = 'connecting' | 'open' | 'down' | 'signed_out';
@@ -19,6 +21,8 @@ export interface LiveState {
   alerts: AlertInstance[];
   /** Transitions seen since the page loaded, oldest first (at most HISTORY_LIMIT). */
   history: Transition[];
+  /** Remediation runs changed since the page loaded, the latest view of each, newest change first. */
+  runs: RunEventData[];
 }
 
 export type LiveAction =
@@ -29,9 +33,11 @@ export type LiveAction =
   | { type: 'snapshot'; data: SnapshotEvent; atMs: number }
   | { type: 'alert'; data: Transition; atMs: number }
   | { type: 'status'; data: SlaStatus; atMs: number }
+  | { type: 'run'; data: RunEventData; atMs: number }
   | { type: 'annotations'; alerts: PrometheusAlert[] };
 
 export const HISTORY_LIMIT = 500;
+export const RUNS_LIMIT = 200;
 
 export const INITIAL_STATE: LiveState = {
   connection: 'connecting',
@@ -39,6 +45,7 @@ export const INITIAL_STATE: LiveState = {
   statuses: [],
   alerts: [],
   history: [],
+  runs: [],
 };
 
 /** A key for a label set, order-independent: how Prometheus-shaped alerts (no fingerprint) are matched. */
@@ -117,6 +124,13 @@ export function reduceLive(state: LiveState, action: LiveAction): LiveState {
           ? [...state.statuses, action.data]
           : state.statuses.map((s, i) => (i === index ? action.data : s));
       return { ...state, lastEventMs: action.atMs, statuses };
+    }
+    case 'run': {
+      const previous = state.runs.find((r) => r.id === action.data.id);
+      // Events can overtake each other across reconnections: an older transition never replaces a newer one.
+      if (previous !== undefined && previous.updatedAt > action.data.updatedAt) return state;
+      const runs = [action.data, ...state.runs.filter((r) => r.id !== action.data.id)].slice(0, RUNS_LIMIT);
+      return { ...state, lastEventMs: action.atMs, runs };
     }
     case 'annotations': {
       const byLabels = new Map(action.alerts.map((a) => [labelKey(a.labels), a.annotations]));

@@ -1,7 +1,7 @@
 // The live store against a fake EventSource and fake timers: events applied, the stream's failures
 // shown as stale, retries with back-off, and a 401 ending it.
 import { describe, expect, it } from 'vitest';
-import { alert, slaStatus, transition } from '../test-support/fixtures';
+import { alert, slaStatus, transition, runEvent } from '../test-support/fixtures';
 import { LiveStore, type EventSourceLike } from './live-store';
 
 class FakeStream implements EventSourceLike {
@@ -86,7 +86,9 @@ describe('LiveStore', () => {
     h.streams[0]!.emit('snapshot', { statuses: [slaStatus()], alerts: [alert()] });
     h.streams[0]!.emit('status', slaStatus({ status: 'critical' }));
     h.streams[0]!.emit('alert', transition({ from: 'firing', to: 'resolved' }));
+    h.streams[0]!.emit('run', runEvent({ state: 'succeeded' }));
     const s = h.store.getState();
+    expect(s.runs.map((r) => r.state)).toEqual(['succeeded']);
     expect(s.statuses[0]!.status).toBe('critical');
     expect(s.alerts).toEqual([]);
     expect(calls).toBeGreaterThanOrEqual(4);

@@ -5,6 +5,7 @@
 import { fetchAlerts } from '../api/alerts';
 import { EVENTS_PATH, type SnapshotEvent, type Transition } from '../api/events';
 import { ApiRequestError, apiGet } from '../api/http';
+import type { RunEventData } from '../api/runs';
 import type { SlaStatus } from '../api/slas';
 import { INITIAL_STATE, needsAnnotations, reduceLive, type LiveAction, type LiveState } from './live-state';
 
@@ -98,6 +99,10 @@ export class LiveStore {
     stream.addEventListener('status', (ev) => {
       const data = parse<SlaStatus>(ev);
       if (data) this.dispatch({ type: 'status', data, atMs: this.deps.now() });
+    });
+    stream.addEventListener('run', (ev) => {
+      const data = parse<RunEventData>(ev);
+      if (data) this.dispatch({ type: 'run', data, atMs: this.deps.now() });
     });
     stream.onerror = () => {
       if (this.stream !== stream) return;

@@ -54,4 +54,27 @@ describe('maturity level', () => {
       maturityOf(status, { alertnames, withRunbook: alertnames, automatedActions: ['compact-index'] }).level,
     ).toBe(4);
   });
+
+  it('stays below Level 3 until an alert of the SLA is known, and says when automation is switched off', () => {
+    const status = slaStatus({ signals: { nullRate: [{ feature: 'f', rate: 0 }] } });
+    expect(maturityOf(status, { alertnames: [], withRunbook: [], automatedActions: [] })).toMatchObject({
+      level: 2,
+      next: { state: 'unknown', detail: 'no alert of this SLA seen yet to check' },
+    });
+    const alertnames = ['VectorRecallBelowTarget'];
+    expect(
+      maturityOf(status, {
+        alertnames,
+        withRunbook: alertnames,
+        automatedActions: [],
+        heldActions: ['compact-index'],
+      }),
+    ).toMatchObject({
+      level: 3,
+      next: {
+        level: 4,
+        detail: 'automatic remediation is off (remediation.auto: false): compact-index wait for a person',
+      },
+    });
+  });
 });

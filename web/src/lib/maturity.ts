@@ -25,13 +25,15 @@ export interface Maturity {
 }
 
 /**
- * What the runbook and remediation APIs will tell (phase 2 of the dashboard): for each alert name the
- * SLA can fire, whether a runbook exists, and which remediation actions run automatically.
+ * What the runbook API tells (lib/coverage.ts): for each alert name of the SLA, whether a runbook
+ * exists, and which remediation actions an alert starts by itself here.
  */
 export interface RunbookCoverage {
   alertnames: string[];
   withRunbook: string[];
   automatedActions: string[];
+  /** Actions marked `auto` that do not start by themselves because `remediation.auto` is false. */
+  heldActions?: string[];
 }
 
 export const LEVELS = [
@@ -77,7 +79,7 @@ function aiFamilies(status: SlaStatus): Array<{ name: string; configured: boolea
   ];
 }
 
-/** The checks of every level for one SLA; `coverage` is undefined until the runbook API exists. */
+/** The checks of every level for one SLA; `coverage` is undefined while the runbooks load (or fail). */
 export function maturityChecks(status: SlaStatus, coverage?: RunbookCoverage): MaturityCheck[] {
   const checks: MaturityCheck[] = [];
   for (const dimension of ['latency', 'availability'] as const) {
@@ -122,20 +124,23 @@ export function maturityChecks(status: SlaStatus, coverage?: RunbookCoverage): M
     ),
   );
   if (coverage === undefined) {
-    checks.push(check(3, 'runbooks for its alerts', 'unknown', 'the runbook API is not served yet'));
-    checks.push(check(4, 'remediation automated', 'unknown', 'the remediation API is not served yet'));
+    checks.push(check(3, 'runbooks for its alerts', 'unknown', 'the runbooks are not loaded'));
+    checks.push(check(4, 'remediation automated', 'unknown', 'the runbooks are not loaded'));
   } else {
     const missing = coverage.alertnames.filter((a) => !coverage.withRunbook.includes(a));
     checks.push(
       check(
         3,
         'runbooks for its alerts',
-        coverage.alertnames.length > 0 && missing.length === 0 ? 'pass' : 'fail',
-        missing.length === 0
-          ? `${coverage.alertnames.length} alerts covered`
-          : `no runbook for ${missing.join(', ')}`,
+        coverage.alertnames.length === 0 ? 'unknown' : missing.length === 0 ? 'pass' : 'fail',
+        coverage.alertnames.length === 0
+          ? 'no alert of this SLA seen yet to check'
+          : missing.length === 0
+            ? `${coverage.alertnames.length} alert${coverage.alertnames.length === 1 ? '' : 's'} covered: ${coverage.alertnames.join(', ')}`
+            : `no runbook for ${missing.join(', ')}`,
       ),
     );
+    const held = coverage.heldActions ?? [];
     checks.push(
       check(
         4,
@@ -143,7 +148,9 @@ export function maturityChecks(status: SlaStatus, coverage?: RunbookCoverage): M
         coverage.automatedActions.length > 0 ? 'pass' : 'fail',
         coverage.automatedActions.length > 0
           ? `automatic: ${coverage.automatedActions.join(', ')}`
-          : 'every action needs a person',
+          : held.length > 0
+            ? `automatic remediation is off (remediation.auto: false): ${held.join(', ')} wait for a person`
+            : 'every action needs a person',
       ),
     );
   }

@@ -6,6 +6,7 @@ import { Empty, Loading } from '../components/States';
 import { alertSubject, formatAlertValue, runbookHref, slaPath } from '../lib/alerts';
 import { formatAge, formatClock } from '../lib/format';
 import { useLive } from '../lib/live';
+import { incidentPath } from '../lib/paths';
 import { Link, useTitle } from '../lib/router';
 import { alertHealth } from '../lib/severity';
 import { useNow } from '../lib/use-now';
@@ -97,14 +98,13 @@ export function AlertPage({ fingerprint }: { fingerprint: string }) {
             )}
           </dd>
         </div>
-        {node !== undefined ? (
-          <div>
-            <dt>Decision-tree node</dt>
-            <dd>
-              <code>{node}</code>
-            </dd>
-          </div>
-        ) : null}
+        <div>
+          <dt>Decision-tree node</dt>
+          <dd>
+            {node !== undefined ? <code>{node}</code> : null}{' '}
+            <Link to={incidentPath(alert.sla, node)}>Open the incident view</Link>
+          </dd>
+        </div>
       </dl>
       <h2>Labels</h2>
       <table className="table kv">

@@ -6,6 +6,7 @@ import { Empty, Loading } from '../components/States';
 import { HealthBadge } from '../components/HealthIcon';
 import { useLive } from '../lib/live';
 import { useTitle } from '../lib/router';
+import { useCoverages } from '../lib/use-runbooks';
 import { compareSlas } from '../lib/severity';
 import type { Health } from '../api/slas';
 
@@ -20,6 +21,7 @@ function verdict(slas: number, breaching: number, pending: number): string {
 export function OverviewPage() {
   useTitle('Overview');
   const live = useLive();
+  const coverageOf = useCoverages();
   if (!live.ready) {
     if (live.connection === 'down')
       return (
@@ -76,7 +78,7 @@ export function OverviewPage() {
         ) : (
           <div className="sla-list">
             {slas.map((s) => (
-              <SlaCard key={s.name} status={s} />
+              <SlaCard key={s.name} status={s} coverage={coverageOf(s.name)} />
             ))}
           </div>
         )}

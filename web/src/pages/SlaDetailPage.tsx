@@ -27,6 +27,8 @@ import {
 } from '../lib/format';
 import { useLive } from '../lib/live';
 import { maturityOf } from '../lib/maturity';
+import { useCoverages } from '../lib/use-runbooks';
+import { incidentPath } from '../lib/paths';
 import { alertPeriods } from '../lib/periods';
 import { Link, useSearchParams, useTitle } from '../lib/router';
 import { useAsync } from '../lib/use-async';
@@ -118,6 +120,7 @@ export default function SlaDetailPage({ name }: { name: string }) {
     (signal) => (status === undefined ? Promise.resolve([]) : fetchIndexMemory(status.service, signal)),
     REFRESH_MS,
   );
+  const coverage = useCoverages()(name);
 
   if (status === undefined) {
     if (detail.state === 'error')
@@ -178,7 +181,10 @@ export default function SlaDetailPage({ name }: { name: string }) {
             ? ` · ${detail.data.source.file}${detail.data.source.line !== undefined ? `:${detail.data.source.line}` : ''}`
             : ''}
         </span>
-        <MaturityBadge maturity={maturityOf(status)} />
+        <MaturityBadge maturity={maturityOf(status, coverage)} />
+        <Link to={incidentPath(name)} className="button button-small">
+          Incident view
+        </Link>
       </header>
 
       <div className="tiles tiles-wide">

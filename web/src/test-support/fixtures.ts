@@ -1,4 +1,5 @@
 // Test data in the API's shapes: an SLA status like the demo's recommendations SLA, and alerts.
+import type { RunEventData } from '../api/runs';
 import type { AlertInstance, Transition } from '../api/events';
 import type { SlaStatus } from '../api/slas';
 
@@ -106,6 +107,42 @@ export function transition(overrides: Partial<Transition> = {}): Transition {
     value: 0.9,
     sla: 'recommendations',
     fingerprint: 'e21583575e0396e2',
+    ...overrides,
+  };
+}
+
+export function runEvent(overrides: Partial<RunEventData> = {}): RunEventData {
+  return {
+    id: '01JD2Q4J7N0000000000000000',
+    runbook: 'vector-index-degradation',
+    action: 'compact-index',
+    state: 'executing',
+    trigger: 'manual',
+    alert: {
+      alertname: null,
+      fingerprint: 'e21583575e0396e2',
+      startsAt: '2026-11-22T06:00:00.000Z',
+      labels: { sla: 'recommendations', index: 'products' },
+    },
+    idempotencyKey: 'slactl-5b0c',
+    createdBy: 'session (alice)',
+    createdAt: '2026-11-22T06:00:30.000Z',
+    updatedAt: '2026-11-22T06:00:30.000Z',
+    attemptCount: 0,
+    interruptions: 0,
+    nextAt: null,
+    verifyDeadline: null,
+    decidedBy: null,
+    decidedAt: null,
+    cancelRequestedBy: null,
+    reason: null,
+    transition: {
+      at: '2026-11-22T06:00:30.000Z',
+      from: 'triggered',
+      to: 'executing',
+      actor: 'session (alice)',
+      reason: null,
+    },
     ...overrides,
   };
 }
