@@ -220,6 +220,11 @@ describe('the on-call dashboard against the real server', () => {
     await page.goto(`${server.url}/`);
     const row = page.locator('[data-live-alerts] tr[data-alertname="VectorRecallBelowTarget"]');
     await row.waitFor();
+    // Wait for the alert to fire (its `for` is 5 minutes), so the run is verified against a firing alert
+    // that must really resolve, not a pending one.
+    await page
+      .locator('[data-live-alerts] tr[data-alertname="VectorRecallBelowTarget"][data-state="firing"]')
+      .waitFor({ timeout: 9 * 60_000 });
     const mark = await markPage();
     // remediation.auto is off: the alert fired and no run started by itself.
     expect((await api<{ data: unknown[] }>('/api/v1/runs')).data).toEqual([]);
