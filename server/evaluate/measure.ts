@@ -40,6 +40,39 @@ type RecallSignal = Extract<Signal, { kind: 'recall' }>;
 type QuantileSignal = Extract<Signal, { kind: 'component-quantile' }>;
 type NullRateSignal = Extract<Signal, { kind: 'null-rate' }>;
 
+/** What ReaderResults answers for a result not read yet this cycle. */
+const NOT_READ = Symbol('not read');
+
+/**
+ * Reader results of one kind by service and subject (a feature, a consumer group, an index), valid
+ * in the cycle they are stamped with: shared by the rules, status fields and SLAs of a service, and
+ * found without building a key string, nor dropping and remaking entries every cycle.
+ */
+class ReaderResults {
+  private readonly byService = new Map<string, Map<string, { cycle: number; value: unknown }>>();
+
+  /** The result read in `cycle`, or NOT_READ. */
+  get(service: string, subject: string, cycle: number): unknown {
+    const entry = this.byService.get(service)?.get(subject);
+    return entry !== undefined && entry.cycle === cycle ? entry.value : NOT_READ;
+  }
+
+  set<T>(service: string, subject: string, cycle: number, value: T): T {
+    let bySubject = this.byService.get(service);
+    if (bySubject === undefined) {
+      bySubject = new Map();
+      this.byService.set(service, bySubject);
+    }
+    const entry = bySubject.get(subject);
+    if (entry === undefined) bySubject.set(subject, { cycle, value });
+    else {
+      entry.cycle = cycle;
+      entry.value = value;
+    }
+    return value;
+  }
+}
+
 /** Bucket series grouped by upper bound, ascending (derived once per selection). */
 interface BucketLayout {
   /** One per bound; counts are overwritten by each computation. */
@@ -58,8 +91,20 @@ interface Binding {
   selections: Selection[];
   cycle: number;
   value: unknown;
-  /** Per-window values of an SLI in the current cycle. */
-  windows?: Map<number, number | undefined>;
+}
+
+/**
+ * The error ratios of an SLI computed in the current cycle, by window: an SLI is read over a few
+ * windows (its burn-rate tiers', the SLA window, an hour), so a short scan of arrays kept across
+ * cycles beats a map made every cycle.
+ */
+interface SliBinding {
+  selections: [total: Selection, other: Selection];
+  cycle: number;
+  /** The first `count` entries are this cycle's. */
+  count: number;
+  windowsMs: number[];
+  ratios: Array<number | undefined>;
 }
 
 function bucketBound(ref: SeriesRef): number {
@@ -95,10 +140,14 @@ function featureGroups(refs: readonly SeriesRef[]): FeatureGroups {
 /** Signal values of one evaluation cycle, each computed once. */
 export class Measurements {
   private readonly bindings = new WeakMap<object, Binding>();
+  private readonly sliBindings = new WeakMap<Sli, SliBinding>();
   /** Readings of derived signals per signal object (their counters, if any, are in `bindings`). */
   private readonly readingBindings = new WeakMap<Signal, Binding>();
   /** Reader results of the cycle, by service and subject (shared by SLAs of the same service). */
-  private readonly derived = new Map<string, unknown>();
+  private readonly ages = new ReaderResults();
+  private readonly streams = new ReaderResults();
+  private readonly indexes = new ReaderResults();
+  private readonly drifts = new ReaderResults();
   private cycle = 0;
 
   constructor(
@@ -109,7 +158,6 @@ export class Measurements {
   /** Starts a cycle at `at`. */
   begin(at: number): void {
     this.series.begin(at);
-    this.derived.clear();
     this.cycle++;
   }
 
@@ -117,28 +165,23 @@ export class Measurements {
     return this.series.now;
   }
 
-  private binding(of: object, select: () => Selection[]): Binding {
-    let binding = this.bindings.get(of);
-    if (binding === undefined) {
-      binding = { selections: select(), cycle: -1, value: undefined };
-      this.bindings.set(of, binding);
-    }
+  // Call sites look a binding up and make it (`?? this.bind(…)`) without a closure: these run tens of
+  // thousands of times a cycle, and a closure made at each call was garbage of every cycle.
+
+  private bind(of: object, selections: Selection[]): Binding {
+    const binding: Binding = { selections, cycle: -1, value: undefined };
+    this.bindings.set(of, binding);
     return binding;
   }
 
-  /** The binding's value this cycle, computed on first use. */
-  private current<T>(binding: Binding, compute: (selections: Selection[]) => T): T {
-    if (binding.cycle !== this.cycle) {
-      binding.value = compute(binding.selections);
-      binding.cycle = this.cycle;
-    }
-    return binding.value as T;
+  /** Whether the binding's value is this cycle's; if not, the caller computes it and calls `settle`. */
+  private fresh(binding: Binding): boolean {
+    return binding.cycle === this.cycle;
   }
 
-  private once<T>(key: string, compute: () => T): T {
-    if (this.derived.has(key)) return this.derived.get(key) as T;
-    const value = compute();
-    this.derived.set(key, value);
+  private settle<T>(binding: Binding, value: T): T {
+    binding.value = value;
+    binding.cycle = this.cycle;
     return value;
   }
 
@@ -148,27 +191,14 @@ export class Measurements {
    */
   errorRatio(sli: Sli, windowMs: number): number | undefined {
     if (sli.kind === 'custom-ratio' || sli.kind === 'custom-histogram') return undefined;
-    const binding = this.binding(sli, () =>
-      sli.kind === 'requests'
-        ? [
-            this.series.selection(sli.service, METRICS.requests),
-            this.series.selection(sli.service, METRICS.requestErrors),
-          ]
-        : [
-            this.series.selection(sli.service, `${METRICS.requestDuration}_count`),
-            // The collector writes `le` with formatNumber, the spelling leMatcher matches.
-            this.series.selection(sli.service, `${METRICS.requestDuration}_bucket`, {
-              le: formatNumber(sli.thresholdSeconds),
-            }),
-          ],
-    );
+    const binding = this.sliBindings.get(sli) ?? this.bindSli(sli);
     if (binding.cycle !== this.cycle) {
-      binding.windows = new Map();
+      binding.count = 0;
       binding.cycle = this.cycle;
     }
-    const windows = binding.windows!;
-    if (windows.has(windowMs)) return windows.get(windowMs);
-    const [totalSelection, otherSelection] = binding.selections as [Selection, Selection];
+    const { windowsMs, ratios } = binding;
+    for (let k = 0; k < binding.count; k++) if (windowsMs[k] === windowMs) return ratios[k];
+    const [totalSelection, otherSelection] = binding.selections;
     const total = this.series.sumIncrease(totalSelection, windowMs);
     let ratio: number | undefined;
     if (total !== undefined && total > 0) {
@@ -180,52 +210,85 @@ export class Measurements {
         ratio = 1 - other / total;
       }
     }
-    windows.set(windowMs, ratio);
+    windowsMs[binding.count] = windowMs;
+    ratios[binding.count] = ratio;
+    binding.count++;
     return ratio;
+  }
+
+  private bindSli(sli: Exclude<Sli, { kind: 'custom-ratio' | 'custom-histogram' }>): SliBinding {
+    const selections: [Selection, Selection] =
+      sli.kind === 'requests'
+        ? [
+            this.series.selection(sli.service, METRICS.requests),
+            this.series.selection(sli.service, METRICS.requestErrors),
+          ]
+        : [
+            this.series.selection(sli.service, `${METRICS.requestDuration}_count`),
+            // The collector writes `le` with formatNumber, the spelling leMatcher matches.
+            this.series.selection(sli.service, `${METRICS.requestDuration}_bucket`, {
+              le: formatNumber(sli.thresholdSeconds),
+            }),
+          ];
+    const binding: SliBinding = { selections, cycle: -1, count: 0, windowsMs: [], ratios: [] };
+    this.sliBindings.set(sli, binding);
+    return binding;
   }
 
   /** Recall counters of a recall signal over its window. */
   recallCounts(signal: RecallSignal): RecallCounts {
-    const binding = this.binding(signal, () => {
-      const match = { index: signal.index, k: formatNumber(signal.k) };
-      return [METRICS.recallHits, METRICS.recallExpected, METRICS.recallProbes].map((name) =>
+    const binding = this.bindings.get(signal) ?? this.bindRecall(signal);
+    if (this.fresh(binding)) return binding.value as RecallCounts;
+    const [hits, expected, probes] = binding.selections as [Selection, Selection, Selection];
+    const out: RecallCounts = {};
+    const values = {
+      hits: this.series.sumIncrease(hits, signal.windowMs),
+      expected: this.series.sumIncrease(expected, signal.windowMs),
+      probes: this.series.sumIncrease(probes, signal.windowMs),
+    };
+    if (values.hits !== undefined) out.hits = values.hits;
+    if (values.expected !== undefined) out.expected = values.expected;
+    if (values.probes !== undefined) out.probes = values.probes;
+    return this.settle(binding, out);
+  }
+
+  private bindRecall(signal: RecallSignal): Binding {
+    const match = { index: signal.index, k: formatNumber(signal.k) };
+    return this.bind(
+      signal,
+      [METRICS.recallHits, METRICS.recallExpected, METRICS.recallProbes].map((name) =>
         this.series.selection(signal.service, name, match),
-      );
-    });
-    return this.current(binding, ([hits, expected, probes]) => {
-      const out: RecallCounts = {};
-      const sum = (selection: Selection | undefined) =>
-        selection === undefined ? undefined : this.series.sumIncrease(selection, signal.windowMs);
-      const values = { hits: sum(hits), expected: sum(expected), probes: sum(probes) };
-      if (values.hits !== undefined) out.hits = values.hits;
-      if (values.expected !== undefined) out.expected = values.expected;
-      if (values.probes !== undefined) out.probes = values.probes;
-      return out;
-    });
+      ),
+    );
   }
 
   /** Derived feature age in seconds (the `slactl_feature_age_seconds` gauge). */
   featureAge(service: string, feature: string): number | undefined {
-    return this.once(`age\u0000${service}\u0000${feature}`, () =>
-      this.reader.featureAge(service, feature, this.at),
-    );
+    const known = this.ages.get(service, feature, this.cycle);
+    if (known !== NOT_READ) return known as number | undefined;
+    return this.ages.set(service, feature, this.cycle, this.reader.featureAge(service, feature, this.at));
   }
 
   /** Derived state of a consumer group (the `slactl_stream_*` gauges). */
   stream(service: string, consumerGroup: string): StreamState | undefined {
-    return this.once(`stream\u0000${service}\u0000${consumerGroup}`, () =>
-      this.reader.stream(service, consumerGroup, this.at),
-    );
+    const known = this.streams.get(service, consumerGroup, this.cycle);
+    if (known !== NOT_READ) return known as StreamState | undefined;
+    const state = this.reader.stream(service, consumerGroup, this.at);
+    return this.streams.set(service, consumerGroup, this.cycle, state);
   }
 
   /** Derived state of a vector index (the `slactl_index_*` gauges). */
   index(service: string, index: string): IndexState | undefined {
-    return this.once(`index\u0000${service}\u0000${index}`, () => this.reader.index(service, index, this.at));
+    const known = this.indexes.get(service, index, this.cycle);
+    if (known !== NOT_READ) return known as IndexState | undefined;
+    return this.indexes.set(service, index, this.cycle, this.reader.index(service, index, this.at));
   }
 
   /** Derived drift per feature (the `slactl_distribution_*` gauges). */
   drift(service: string): DriftEntry[] {
-    return this.once(`drift\u0000${service}`, () => this.reader.drift(service, this.at));
+    const known = this.drifts.get(service, '', this.cycle);
+    if (known !== NOT_READ) return known as DriftEntry[];
+    return this.drifts.set(service, '', this.cycle, this.reader.drift(service, this.at));
   }
 
   /** The samples of a signal's value expression (signalParts' `value`), with their guards. */
@@ -242,7 +305,8 @@ export class Measurements {
           binding = { selections: [], cycle: -1, value: undefined };
           this.readingBindings.set(signal, binding);
         }
-        return this.current(binding, () => this.derivedReadings(signal));
+        if (this.fresh(binding)) return binding.value as Reading[];
+        return this.settle(binding, this.derivedReadings(signal));
       }
     }
   }
@@ -295,58 +359,76 @@ export class Measurements {
   }
 
   private componentQuantile(signal: QuantileSignal): Reading[] {
-    const binding = this.binding(signal, () => {
-      const match = { component: signal.component };
-      return [
-        this.series.selection(signal.service, `${METRICS.componentLatency}_bucket`, match),
-        this.series.selection(signal.service, `${METRICS.componentLatency}_count`, match),
-      ];
-    });
-    return this.current(binding, ([bucketSelection, countSelection]): Reading[] => {
-      const refs = this.series.refs(bucketSelection!);
-      // histogram_quantile over an empty vector is empty.
-      if (refs.length === 0) return [];
-      // and on() (sum(rate(count[w])) > 0): without traffic no rule or status reads the value.
-      const count = this.series.sumIncrease(countSelection!, signal.windowMs);
-      if (count === undefined || !(count > 0)) return [{ labels: {}, value: NaN, guard: false }];
-      const layout = (bucketSelection!.derived ??= bucketLayout(refs)) as BucketLayout;
-      for (let i = 0; i < layout.buckets.length; i++) {
-        let sum = 0;
-        for (const ref of layout.groups[i]!) sum += this.series.increase(ref, signal.windowMs);
-        layout.buckets[i]!.count = sum;
-      }
-      return [{ labels: {}, value: histogramQuantile(signal.quantile, layout.buckets), guard: true }];
-    });
+    const binding = this.bindings.get(signal) ?? this.bindQuantile(signal);
+    if (this.fresh(binding)) return binding.value as Reading[];
+    const [bucketSelection, countSelection] = binding.selections as [Selection, Selection];
+    return this.settle(binding, this.quantileReadings(signal, bucketSelection, countSelection));
+  }
+
+  private bindQuantile(signal: QuantileSignal): Binding {
+    const match = { component: signal.component };
+    return this.bind(signal, [
+      this.series.selection(signal.service, `${METRICS.componentLatency}_bucket`, match),
+      this.series.selection(signal.service, `${METRICS.componentLatency}_count`, match),
+    ]);
+  }
+
+  private quantileReadings(
+    signal: QuantileSignal,
+    bucketSelection: Selection,
+    countSelection: Selection,
+  ): Reading[] {
+    const refs = this.series.refs(bucketSelection);
+    // histogram_quantile over an empty vector is empty.
+    if (refs.length === 0) return [];
+    // and on() (sum(rate(count[w])) > 0): without traffic no rule or status reads the value.
+    const count = this.series.sumIncrease(countSelection, signal.windowMs);
+    if (count === undefined || !(count > 0)) return [{ labels: {}, value: NaN, guard: false }];
+    const layout = (bucketSelection.derived ??= bucketLayout(refs)) as BucketLayout;
+    for (let i = 0; i < layout.buckets.length; i++) {
+      layout.buckets[i]!.count = this.series.sumIncreaseOf(layout.groups[i]!, signal.windowMs);
+    }
+    return [{ labels: {}, value: histogramQuantile(signal.quantile, layout.buckets), guard: true }];
   }
 
   private nullRates(signal: NullRateSignal): Reading[] {
-    const binding = this.binding(signal, () => [
-      this.series.selection(signal.service, METRICS.featureNulls),
-      this.series.selection(signal.service, METRICS.featureLookups),
-    ]);
-    return this.current(binding, ([nullSelection, lookupSelection]): Reading[] => {
-      // sum by (feature) (nulls) / (sum by (feature) (lookups) > 0): one-to-one on `feature`.
-      const groups = (selection: Selection): FeatureGroups => {
-        // refs() first: it drops `derived` when the series changed.
-        const refs = this.series.refs(selection);
-        return (selection.derived ??= featureGroups(refs)) as FeatureGroups;
-      };
-      const nulls = groups(nullSelection!);
-      const lookups = groups(lookupSelection!);
-      const sum = (refs: readonly SeriesRef[]) => {
-        let total = 0;
-        for (const ref of refs) total += this.series.increase(ref, signal.windowMs);
-        return total;
-      };
-      const out: Reading[] = [];
-      for (const feature of lookups.features) {
-        const nullRefs = nulls.groups.get(feature);
-        if (nullRefs === undefined) continue;
-        const total = sum(lookups.groups.get(feature)!);
-        if (!(total > 0)) continue;
-        out.push({ labels: { feature }, value: sum(nullRefs) / total, guard: true });
-      }
-      return out;
-    });
+    const binding =
+      this.bindings.get(signal) ??
+      this.bind(signal, [
+        this.series.selection(signal.service, METRICS.featureNulls),
+        this.series.selection(signal.service, METRICS.featureLookups),
+      ]);
+    if (this.fresh(binding)) return binding.value as Reading[];
+    const [nullSelection, lookupSelection] = binding.selections as [Selection, Selection];
+    return this.settle(binding, this.nullRateReadings(signal, nullSelection, lookupSelection));
+  }
+
+  private nullRateReadings(
+    signal: NullRateSignal,
+    nullSelection: Selection,
+    lookupSelection: Selection,
+  ): Reading[] {
+    // sum by (feature) (nulls) / (sum by (feature) (lookups) > 0): one-to-one on `feature`.
+    const nulls = this.featureGroupsOf(nullSelection);
+    const lookups = this.featureGroupsOf(lookupSelection);
+    const out: Reading[] = [];
+    for (const feature of lookups.features) {
+      const nullRefs = nulls.groups.get(feature);
+      if (nullRefs === undefined) continue;
+      const total = this.series.sumIncreaseOf(lookups.groups.get(feature)!, signal.windowMs);
+      if (!(total > 0)) continue;
+      out.push({
+        labels: { feature },
+        value: this.series.sumIncreaseOf(nullRefs, signal.windowMs) / total,
+        guard: true,
+      });
+    }
+    return out;
+  }
+
+  private featureGroupsOf(selection: Selection): FeatureGroups {
+    // refs() first: it drops `derived` when the series changed.
+    const refs = this.series.refs(selection);
+    return (selection.derived ??= featureGroups(refs)) as FeatureGroups;
   }
 }

@@ -1,6 +1,7 @@
 // The compiler's alert rule specs (emit-rules' alertRules), made evaluable: each rule's `source` points
 // into the plan, and this module computes the vector its PromQL expression would return.
 import type { AlertRuleSpec } from '../compile/emit-rules.js';
+import type { Signal, Sli } from '../compile/ir.js';
 import { formatNumber } from '../lib/units.js';
 import { burnRate } from '../signals/burn.js';
 import type { Measurements } from './measure.js';
@@ -24,7 +25,17 @@ export interface PreparedRule {
   limit: number;
   /** The error budget a burn rule divides by (burn rules only). */
   budget: number;
+  /**
+   * What the expression reads, copied out of `spec.source` when the rule is prepared: every cycle
+   * reads it for every rule, and one object made with the rule is cheaper to reach than the plan's.
+   */
+  reads: RuleReads;
 }
+
+/** The inputs of a rule's expression: an SLI over two windows, or a signal compared with `limit`. */
+export type RuleReads =
+  | { kind: 'burn'; sli: Sli; shortWindowMs: number; longWindowMs: number }
+  | { kind: 'threshold'; signal: Signal; op: '>' | '<' };
 
 /** A number as the rule text writes it (formatNumber) and Prometheus parses it back. */
 function asWritten(value: number): number {
@@ -64,6 +75,12 @@ export function prepareRules(rules: readonly AlertRuleSpec[]): PreparedRule[] {
         evaluatedBy: custom ? 'prometheus' : 'slactl',
         limit: asWritten(source.tier.factor),
         budget: asWritten(source.objective.errorBudget),
+        reads: {
+          kind: 'burn',
+          sli: source.objective.sli,
+          shortWindowMs: source.tier.shortWindowMs,
+          longWindowMs: source.tier.longWindowMs,
+        },
       };
     }
     return {
@@ -73,33 +90,43 @@ export function prepareRules(rules: readonly AlertRuleSpec[]): PreparedRule[] {
       evaluatedBy: 'slactl',
       limit: asWritten(source.alert.threshold),
       budget: NaN,
+      reads: { kind: 'threshold', signal: source.alert.signal, op: source.alert.op },
     };
   });
 }
+
+/**
+ * The empty result, shared: most rules return it every cycle. Frozen, so a caller that tried to add to
+ * it would fail loudly instead of changing every rule's result.
+ */
+const NO_SAMPLES = Object.freeze([]) as unknown as RuleSample[];
 
 function compare(value: number, op: '>' | '<', limit: number): boolean {
   // NaN compares false either way, as in PromQL.
   return op === '>' ? value > limit : value < limit;
 }
 
-/** The samples a rule's expression returns at the cycle's time: empty when the condition is false. */
+/**
+ * The samples a rule's expression returns at the cycle's time: empty when the condition is false (a
+ * shared, frozen empty array: do not add to a result).
+ */
 export function ruleSamples(rule: PreparedRule, m: Measurements): RuleSample[] {
-  if (rule.evaluatedBy === 'prometheus') return [];
-  const { source } = rule.spec;
-  if (source.kind === 'burn') {
+  if (rule.evaluatedBy === 'prometheus') return NO_SAMPLES;
+  const { reads } = rule;
+  if (reads.kind === 'burn') {
     // ratio(short) / budget > factor and ratio(long) / budget > factor; the value is the left side.
-    const short = m.errorRatio(source.objective.sli, source.tier.shortWindowMs);
-    if (short === undefined) return [];
+    const short = m.errorRatio(reads.sli, reads.shortWindowMs);
+    if (short === undefined) return NO_SAMPLES;
     const shortBurn = burnRate(short, rule.budget);
-    if (!(shortBurn > rule.limit)) return [];
-    const long = m.errorRatio(source.objective.sli, source.tier.longWindowMs);
-    if (long === undefined || !(burnRate(long, rule.budget) > rule.limit)) return [];
+    if (!(shortBurn > rule.limit)) return NO_SAMPLES;
+    const long = m.errorRatio(reads.sli, reads.longWindowMs);
+    if (long === undefined || !(burnRate(long, rule.budget) > rule.limit)) return NO_SAMPLES;
     return [{ labels: {}, value: shortBurn }];
   }
-  const { alert } = source;
-  const out: RuleSample[] = [];
-  for (const reading of m.readings(alert.signal)) {
-    if (reading.guard && compare(reading.value, alert.op, rule.limit)) {
+  let out = NO_SAMPLES;
+  for (const reading of m.readings(reads.signal)) {
+    if (reading.guard && compare(reading.value, reads.op, rule.limit)) {
+      if (out === NO_SAMPLES) out = [];
       out.push({ labels: reading.labels, value: reading.value });
     }
   }

@@ -10,6 +10,8 @@ export class Selection {
   generation = -1;
   /** Anything derived from `refs` (bucket bounds, groups); dropped when the refs change. */
   derived: unknown = undefined;
+  /** The cache's cycle `refs` was last checked in (a service's series change only between cycles). */
+  checkedIn = -1;
 
   constructor(
     readonly service: string,
@@ -18,36 +20,69 @@ export class Selection {
   ) {}
 }
 
+/** Series ids above this are not memoized (12 bytes a series a window): their increases are recomputed. */
+const MAX_MEMO_ID = 16_000_000;
+
+/** Whether a series id can index the memo's typed arrays. */
+function memoizable(id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id <= MAX_MEMO_ID;
+}
+
+/** A typed array of at least `size` slots holding `array`'s values (the same array when big enough). */
+function grown<T extends Float64Array | Int32Array>(array: T, size: number, make: (size: number) => T): T {
+  if (size <= array.length) return array;
+  const out = make(Math.min(MAX_MEMO_ID + 1, Math.max(size, array.length * 2)));
+  out.set(array);
+  return out;
+}
+
 /**
  * Increases of one window by series id. Ids are small integers, so typed arrays stamped with the cycle
  * replace a map that would be rebuilt (and collected) every cycle.
  */
-class IncreaseMemo {
+class WindowMemo {
   values = new Float64Array(1024);
   cycles = new Int32Array(1024);
+
+  constructor(
+    readonly windowMs: number,
+    /** This window's bit in a series' mask of windows (0 past the 31st window: never batched). */
+    readonly bit: number,
+  ) {}
 
   cycleOf(id: number): number {
     return this.cycles[id] ?? -1;
   }
 
+  /** Records a memoizable id's value for the cycle. */
   set(id: number, cycle: number, value: number): void {
-    if (!Number.isInteger(id) || id < 0 || id > MAX_MEMO_ID) return;
     if (id >= this.values.length) {
-      const size = Math.min(MAX_MEMO_ID + 1, Math.max(id + 1, this.values.length * 2));
-      const values = new Float64Array(size);
-      const cycles = new Int32Array(size);
-      values.set(this.values);
-      cycles.set(this.cycles);
-      this.values = values;
-      this.cycles = cycles;
+      this.values = grown(this.values, id + 1, (n) => new Float64Array(n));
+      this.cycles = grown(this.cycles, id + 1, (n) => new Int32Array(n));
     }
     this.values[id] = value;
     this.cycles[id] = cycle;
   }
 }
 
-/** Series ids above this are not memoized (12 bytes a series a window): their increases are recomputed. */
-const MAX_MEMO_ID = 16_000_000;
+/** Windows that get a bit in a series' window mask (an Int32 of bits). */
+const MAX_BATCHED_WINDOWS = 31;
+
+/** The object of `store`'s prototype chain that defines `key` (null when none does). */
+function definer(store: object, key: string): object | null {
+  let owner: object | null = store;
+  while (owner !== null && !Object.hasOwn(owner, key)) owner = Object.getPrototypeOf(owner) as object | null;
+  return owner;
+}
+
+/**
+ * Whether to read the store's windows together with `increases`: it has one, defined alongside its
+ * `increase`. A wrapper that overrides only one of them (`Object.create(store)` with its own
+ * `increase`, as tests count or fail reads) must see every read, so it is read window by window.
+ */
+export function readsWindowsTogether(store: SeriesStore): boolean {
+  return typeof store.increases === 'function' && definer(store, 'increase') === definer(store, 'increases');
+}
 
 interface ServiceState {
   /** The store's series count of the service at the last check. */
@@ -64,17 +99,38 @@ function selectionKey(service: string, name: string, match: Labels): string {
   return key;
 }
 
-/** Cached series selections and per-cycle increases over one store. */
+/**
+ * Cached series selections and per-cycle increases over one store.
+ *
+ * Increases are memoized per (series, window) for the cycle. A series remembers the windows it was
+ * ever read over (a bit mask, set on a miss), and its first miss in a cycle computes all of them at
+ * once with the store's `increases`: a request counter read over 5m, 30m, 1h, 2h, 6h, 1d, 3d and 30d
+ * costs one store call a cycle instead of eight. A window read once during an incident and not since
+ * keeps being computed with the others, which costs one search; the store answers exactly as
+ * `increase` would.
+ */
 export class SeriesCache {
   private readonly services = new Map<string, ServiceState>();
   private readonly selections = new Map<string, Selection>();
   /** windowMs → increase over (at − windowMs, at] by series id, valid where stamped with the cycle. */
-  private readonly increases = new Map<number, IncreaseMemo>();
+  private readonly windows = new Map<number, WindowMemo>();
+  /** The memos in the order their windows were first read: bit k of a mask is byBit[k]. */
+  private readonly byBit: WindowMemo[] = [];
+  /** Per series id: the bits of the windows it was read over. */
+  private masks = new Int32Array(1024);
+  /** Whether windows are read together (see readsWindowsTogether). */
+  private readonly together: boolean;
+  /** Scratch of a batched read: its memos, window starts (by batch size) and answers. */
+  private readonly batchMemos: WindowMemo[] = [];
+  private readonly batchFroms: Float64Array[] = [];
+  private readonly batchOut = new Float64Array(MAX_BATCHED_WINDOWS);
   private at = 0;
   /** Starts above 0, the stamp of memo slots never written. */
   private cycle = 1;
 
-  constructor(private readonly store: SeriesStore) {}
+  constructor(private readonly store: SeriesStore) {
+    this.together = readsWindowsTogether(store);
+  }
 
   /** Starts a cycle at `at`: forgets the last cycle's increases and rechecks series counts when used. */
   begin(at: number): void {
@@ -118,35 +174,90 @@ export class SeriesCache {
 
   /** The series of a selection, selected again when its service's series changed. */
   refs(selection: Selection): readonly SeriesRef[] {
+    if (selection.checkedIn === this.cycle) return selection.refs;
     const generation = this.generation(selection.service);
     if (selection.generation !== generation) {
       selection.refs = this.store.select(selection.name, selection.match);
       selection.generation = generation;
       selection.derived = undefined;
     }
+    selection.checkedIn = this.cycle;
     return selection.refs;
+  }
+
+  private window(windowMs: number): WindowMemo {
+    let memo = this.windows.get(windowMs);
+    if (memo === undefined) {
+      const k = this.byBit.length;
+      memo = new WindowMemo(windowMs, k < MAX_BATCHED_WINDOWS ? 1 << k : 0);
+      if (memo.bit !== 0) this.byBit.push(memo);
+      this.windows.set(windowMs, memo);
+    }
+    return memo;
   }
 
   /** Increase of a counter over (at − windowMs, at]. */
   increase(ref: SeriesRef, windowMs: number): number {
-    let memo = this.increases.get(windowMs);
-    if (memo === undefined) {
-      memo = new IncreaseMemo();
-      this.increases.set(windowMs, memo);
-    }
-    const id = ref.id;
-    if (memo.cycleOf(id) === this.cycle) return memo.values[id]!;
-    const value = this.store.increase(ref, this.at - windowMs, this.at);
-    memo.set(id, this.cycle, value);
-    return value;
+    return this.read(ref, this.window(windowMs));
+  }
+
+  /** Sum of the increases of `refs` over (at − windowMs, at], in order (0 for none). */
+  sumIncreaseOf(refs: readonly SeriesRef[], windowMs: number): number {
+    const memo = this.window(windowMs);
+    let sum = 0;
+    for (let i = 0; i < refs.length; i++) sum += this.read(refs[i]!, memo);
+    return sum;
   }
 
   /** `sum(increase(…))` of a selection; undefined when it selects no series (an empty vector). */
   sumIncrease(selection: Selection, windowMs: number): number | undefined {
     const refs = this.refs(selection);
     if (refs.length === 0) return undefined;
-    let sum = 0;
-    for (const ref of refs) sum += this.increase(ref, windowMs);
-    return sum;
+    return this.sumIncreaseOf(refs, windowMs);
+  }
+
+  private read(ref: SeriesRef, memo: WindowMemo): number {
+    const id = ref.id;
+    if (memo.cycleOf(id) === this.cycle) return memo.values[id]!;
+    if (!memoizable(id)) return this.store.increase(ref, this.at - memo.windowMs, this.at);
+    if (!this.together || memo.bit === 0) {
+      const value = this.store.increase(ref, this.at - memo.windowMs, this.at);
+      memo.set(id, this.cycle, value);
+      return value;
+    }
+    return this.readBatch(ref, memo);
+  }
+
+  /** A miss of a memoizable series: computes every window of its mask not yet known this cycle. */
+  private readBatch(ref: SeriesRef, memo: WindowMemo): number {
+    const id = ref.id;
+    if (id >= this.masks.length) this.masks = grown(this.masks, id + 1, (n) => new Int32Array(n));
+    const mask = this.masks[id]! | memo.bit;
+    this.masks[id] = mask;
+    const { cycle, at } = this;
+    if (mask === memo.bit) {
+      // The one window this series is read over.
+      const value = this.store.increase(ref, at - memo.windowMs, at);
+      memo.set(id, cycle, value);
+      return value;
+    }
+    const memos = this.batchMemos;
+    let n = 0;
+    for (let k = 0; k < this.byBit.length; k++) {
+      const other = this.byBit[k]!;
+      if ((mask & other.bit) !== 0 && other.cycleOf(id) !== cycle) memos[n++] = other;
+    }
+    if (n === 1) {
+      const value = this.store.increase(ref, at - memo.windowMs, at);
+      memo.set(id, cycle, value);
+      return value;
+    }
+    // The store answers as many windows as it is given starts: one array per batch size.
+    const froms = (this.batchFroms[n] ??= new Float64Array(n));
+    for (let k = 0; k < n; k++) froms[k] = at - memos[k]!.windowMs;
+    const out = this.batchOut;
+    this.store.increases!(ref, froms, at, out);
+    for (let k = 0; k < n; k++) memos[k]!.set(id, cycle, out[k]!);
+    return memo.values[id]!;
   }
 }

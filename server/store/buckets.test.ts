@@ -143,3 +143,88 @@ describe('BucketColumn', () => {
     );
   });
 });
+
+describe('BucketColumn window sums', () => {
+  /** What a search from the oldest bucket answers: the column's own left fold, differenced. */
+  function searched(column: BucketColumn, lo: number, hi: number): number {
+    if (!(hi > lo)) return 0;
+    const held = [...column.buckets()];
+    const prefix: number[] = [];
+    let acc = 0;
+    for (const b of held) prefix.push((acc += b.value));
+    const i = held.findIndex((b) => b.end > lo);
+    let j = -1;
+    held.forEach((b, k) => {
+      if (b.end <= hi) j = k;
+    });
+    if (i === -1 || j < i) return 0;
+    return i === 0 ? prefix[j]! : prefix[j]! - prefix[i - 1]!;
+  }
+
+  // Dense runs (one guess finds the start), gaps (a gallop back from the newest bucket), ends off the
+  // width's multiples (the guess is wrong and a search takes over), and pruned heads.
+  const columns = fc.record({
+    runs: fc.array(
+      fc.record({
+        gap: fc.nat(40),
+        length: fc.integer({ min: 1, max: 60 }),
+        offset: fc.constantFrom(0, 0, 0, 3_333),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
+    // Decimal fractions make the order of additions visible in the bits of the answer.
+    values: fc.array(
+      fc.integer({ min: 0, max: 1e9 }).map((n) => n / 1_000),
+      { minLength: 1, maxLength: 50 },
+    ),
+    // Ends anywhere, as a column not written by this store's bucketing could hold.
+    strays: fc.array(fc.integer({ min: 0, max: 60 * R }), { maxLength: 40 }),
+    cutoff: fc.option(fc.nat(200), { nil: undefined }),
+  });
+  const edge = fc.oneof(
+    fc.integer({ min: -5, max: 400 }).map((n) => n * R),
+    fc.integer({ min: -5 * R, max: 400 * R }),
+    fc.constantFrom(-Infinity, Infinity),
+  );
+  /** Windows anywhere, and short ones among the strays (where they can hold more ends than widths). */
+  const window = fc.oneof(
+    fc.tuple(edge, edge),
+    fc
+      .tuple(fc.integer({ min: 0, max: 60 * R }), fc.integer({ min: 1, max: 5 * R }))
+      .map(([lo, width]): [number, number] => [lo, lo + width]),
+  );
+
+  it('answers as a search from the oldest bucket would, bit for bit', () => {
+    fc.assert(
+      fc.property(columns, fc.array(window, { minLength: 1, maxLength: 20 }), (spec, windows) => {
+        const column = new BucketColumn('counter', R);
+        let end = 0;
+        let n = 0;
+        for (const run of spec.runs) {
+          end += run.gap * R;
+          for (let k = 0; k < run.length; k++, n++) {
+            end += R;
+            column.merge(end + run.offset, spec.values[n % spec.values.length]!, 0);
+          }
+        }
+        spec.strays.forEach((stray, k) => column.merge(stray, spec.values[k % spec.values.length]!, 0));
+        if (spec.cutoff !== undefined) column.dropThrough(spec.cutoff * R);
+        for (const [lo, hi] of windows) {
+          const expected = searched(column, lo, hi);
+          expect(Object.is(column.sum(lo, hi), expected), `(${lo}, ${hi}]`).toBe(true);
+          expect(Object.is(column.sumThrough(lo, hi, column.lastThrough(hi)), expected)).toBe(true);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('finds the newest bucket through an end, and none before the first', () => {
+    const column = new BucketColumn('counter', R);
+    expect(column.lastThrough(5 * R)).toBe(-1);
+    for (const k of [2, 3, 5, 8]) column.merge(k * R, k, 0);
+    expect([1, 2, 4, 5, 7, 8, 100].map((k) => column.lastThrough(k * R))).toEqual([-1, 0, 1, 2, 2, 3, 3]);
+    expect(column.sumThrough(2 * R, 5 * R, column.lastThrough(5 * R))).toBe(3 + 5);
+    expect(column.sumThrough(5 * R, 5 * R, column.lastThrough(5 * R))).toBe(0);
+  });
+});

@@ -1,5 +1,6 @@
 // One series at one resolution, in memory: sorted bucket ends with their values in typed arrays that
-// grow by doubling, so the common append is O(1) amortised and a window sum is two binary searches.
+// grow by doubling, so the common append is O(1) amortised and a window sum at most two searches
+// (recent windows over steady data none: see `firstAfter`).
 //
 // Counters keep left-fold prefix sums from the first retained bucket; gauge and max series keep each
 // value's sample time, and max series the index of the largest value so far. The prefix sums are
@@ -129,8 +130,24 @@ export class BucketColumn {
   /** Sum of the buckets with end in (loEnd, hiEnd] (counters). */
   sum(loEnd: number, hiEnd: number): number {
     if (!(hiEnd > loEnd)) return 0;
-    const i = this.upperBound(loEnd);
-    const j = this.upperBound(hiEnd) - 1;
+    return this.sumThrough(loEnd, hiEnd, this.lastThrough(hiEnd));
+  }
+
+  /** Index of the newest bucket with end <= `end` (head − 1 when none): `sumThrough`'s `j`. */
+  lastThrough(end: number): number {
+    const tail = this.tail;
+    // Windows mostly end at or after the newest bucket: no search needed.
+    if (tail > this.head && this.ends[tail - 1]! <= end) return tail - 1;
+    return this.upperBound(end, tail) - 1;
+  }
+
+  /**
+   * `sum(loEnd, hiEnd)` given j = lastThrough(hiEnd), so that windows ending at the same time share
+   * that search.
+   */
+  sumThrough(loEnd: number, hiEnd: number, j: number): number {
+    if (!(hiEnd > loEnd)) return 0;
+    const i = this.firstAfter(loEnd, hiEnd, j);
     if (j < i) return 0;
     const prefix = this.prefix!;
     return i === this.head ? prefix[j]! : prefix[j]! - prefix[i - 1]!;
@@ -175,10 +192,40 @@ export class BucketColumn {
     return j >= this.head ? j : undefined;
   }
 
-  /** First index in [head, tail) whose end is > x (tail when none). */
-  private upperBound(x: number): number {
-    let lo = this.head;
-    let hi = this.tail;
+  /**
+   * upperBound(loEnd) knowing that buckets past j end after hiEnd: what `sumThrough` starts from.
+   * Bucket ends are distinct multiples of the width, so at most ceil((hiEnd − loEnd) / width) of them
+   * lie in (loEnd, hiEnd], and the answer is at least j + 1 minus that: exactly that when no bucket
+   * is missing (steady traffic), found with one comparison near the newest bucket instead of a search
+   * across the column. Otherwise it gallops back from j.
+   */
+  private firstAfter(loEnd: number, hiEnd: number, j: number): number {
+    const ends = this.ends;
+    const head = this.head;
+    const limit = j + 1;
+    const guess = Math.max(head, limit - Math.ceil((hiEnd - loEnd) / this.resolutionMs));
+    // Bucket ends off the width's multiples (not written by this store) can break the bound: search.
+    if (!(guess === head || ends[guess - 1]! <= loEnd)) return this.upperBoundIn(loEnd, head, guess);
+    if (guess === limit || ends[guess]! > loEnd) return guess;
+    // The answer is in (guess, limit]: gallop back from the newest bucket, then search the last step.
+    let hi = limit;
+    let step = 1;
+    for (;;) {
+      const k = hi - step;
+      if (k <= guess) return this.upperBoundIn(loEnd, guess + 1, hi);
+      if (ends[k]! <= loEnd) return this.upperBoundIn(loEnd, k + 1, hi);
+      hi = k;
+      step *= 2;
+    }
+  }
+
+  /** First index in [head, limit) whose end is > x (limit when none); limit defaults to tail. */
+  private upperBound(x: number, limit = this.tail): number {
+    return this.upperBoundIn(x, this.head, limit);
+  }
+
+  /** First index in [lo, hi) whose end is > x (hi when none), given that the one before lo is <= x. */
+  private upperBoundIn(x: number, lo: number, hi: number): number {
     const ends = this.ends;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RESOLUTIONS_MS } from './buckets.js';
-import { Coverage } from './series-mirror.js';
+import { bucketEnd, RESOLUTIONS_MS } from './buckets.js';
+import { Coverage, SeriesMirror } from './series-mirror.js';
 
 describe('Coverage', () => {
   it('is unbounded before any prune', () => {
@@ -30,5 +30,90 @@ describe('Coverage', () => {
         }
       }),
     );
+  });
+});
+
+describe('SeriesMirror.increases', () => {
+  const HOUR = 3_600_000;
+  const T0 = Date.UTC(2026, 0, 1);
+  const SPAN = 60 * HOUR;
+
+  /** A counter mirror holding `samples` at every resolution, pruned as the store prunes. */
+  function mirrorOf(
+    samples: ReadonlyArray<{ t: number; value: number }>,
+    cuts: readonly number[],
+  ): { mirror: SeriesMirror; coverage: Coverage } {
+    const mirror = new SeriesMirror({ id: 1, name: 'x_total', labels: {}, type: 'counter' }, 'x');
+    for (const { t, value } of samples) {
+      RESOLUTIONS_MS.forEach((r, i) => mirror.columns[i]!.merge(bucketEnd(t, r), value, t));
+    }
+    // Cutoffs aligned to each resolution, as `prune` sets them (some resolutions never pruned).
+    const pruned = RESOLUTIONS_MS.map((r, i) => {
+      const cut = cuts[i]!;
+      if (cut < 0) return -Infinity;
+      const cutoff = Math.floor((T0 + cut) / r) * r;
+      mirror.columns[i]!.dropThrough(cutoff);
+      return cutoff;
+    });
+    return { mirror, coverage: new Coverage(pruned) };
+  }
+
+  const sample = fc.record({
+    t: fc.integer({ min: T0, max: T0 + SPAN }),
+    // Decimal fractions make the order of additions visible in the bits of the answer.
+    value: fc.integer({ min: 0, max: 1e9 }).map((n) => n / 1_000),
+  });
+  const time = fc.oneof(
+    fc.integer({ min: T0 - HOUR, max: T0 + SPAN + HOUR }),
+    fc.integer({ min: -1, max: (SPAN + HOUR) / 10_000 }).map((n) => T0 + n * 10_000),
+    fc.constantFrom(-Infinity, Infinity),
+  );
+  // Per resolution: never pruned (negative), or pruned somewhere in the span.
+  const cuts = fc.tuple(...RESOLUTIONS_MS.map(() => fc.integer({ min: -SPAN / 4, max: SPAN })));
+
+  it('answers every window exactly as increase does, across resolutions and prunes', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sample, { maxLength: 200 }),
+        cuts,
+        time,
+        fc.array(
+          fc.oneof(
+            time,
+            fc.constantFrom(5, 30, 60, 360, 1_440, 4_320).map((m) => -m * 60_000),
+          ),
+          {
+            minLength: 1,
+            maxLength: 10,
+          },
+        ),
+        (samples, cut, toMs, starts) => {
+          const { mirror, coverage } = mirrorOf(samples, cut);
+          // Negative entries are windows back from `to`, as the evaluator asks; the rest absolute times.
+          const froms = starts.map((s) => (s < 0 && s > -1e10 ? toMs + s : s));
+          const out = new Float64Array(froms.length);
+          mirror.increases(coverage, froms, toMs, out);
+          froms.forEach((fromMs, k) => {
+            const single = mirror.increase(coverage, fromMs, toMs);
+            expect(Object.is(out[k], single), `(${fromMs - T0}, ${toMs - T0}]`).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads from the coarser resolutions where the finer ones are pruned', () => {
+    const samples = Array.from({ length: 60 }, (_, h) => ({ t: T0 + h * HOUR + 1_000, value: h }));
+    const { mirror, coverage } = mirrorOf(samples, [50 * HOUR, 40 * HOUR, -1]);
+    const to = T0 + 60 * HOUR;
+    const froms = [to - 5 * 60_000, to - 12 * HOUR, to - 30 * HOUR, to - 100 * HOUR, to];
+    const out = new Float64Array(froms.length);
+    mirror.increases(coverage, froms, to, out);
+    expect([...out]).toEqual(froms.map((from) => mirror.increase(coverage, from, to)));
+    // The sums of hours 55–59, 48–59 and 30–59 (the sample of hour 30 is at T0 + 30 h + 1 s), all, none.
+    const hours = (from: number) =>
+      samples.filter((s) => s.t > from && s.t <= to).reduce((a, s) => a + s.value, 0);
+    expect([...out]).toEqual([0, hours(to - 12 * HOUR), hours(to - 30 * HOUR), hours(-Infinity), 0]);
   });
 });

@@ -15,9 +15,19 @@
 // - before the hour cutoff only what is still held counts (the running total keeps everything).
 // `latest` is exact at bucket ends; between them, only the newest (gauge) or largest (max) sample of
 // the bucket holding `at` is known, and when that sample is after `at`, the bucket before answers.
-// Each part costs two binary searches over prefix sums: a 30-day window is O(log n) per resolution.
+// Each part is a difference of prefix sums: the newest bucket in it is usually the column's newest (no
+// search), and its first bucket is found from the window's width, with one comparison when no bucket
+// is missing and a search back from the newest otherwise: O(1) to O(log n) per resolution.
+// `increases` answers several windows ending at the same time, sharing what depends on that time.
 import { BucketColumn, bucketEnd, replaces, RESOLUTIONS_MS, type Cell } from './buckets.js';
 import type { SeriesRef } from './types.js';
+
+// Scratch of `SeriesMirror.increases`, per resolution (filled and read within one call, never re-entered).
+const SHARED_HI = new Float64Array(RESOLUTIONS_MS.length);
+const SHARED_HI_END = new Float64Array(RESOLUTIONS_MS.length);
+const SHARED_LAST = new Int32Array(RESOLUTIONS_MS.length);
+const SHARED_SEAM = new Float64Array(RESOLUTIONS_MS.length);
+const SHARED_SEAM_ADDS = new Uint8Array(RESOLUTIONS_MS.length);
 
 /** Which resolution answers which part of time, derived from the prune cutoffs. */
 export class Coverage {
@@ -79,6 +89,54 @@ export class SeriesMirror {
       hi = Math.min(hi, seam);
     }
     return sum;
+  }
+
+  /**
+   * `out[k]` = increase(coverage, fromsMs[k], toMs) for every k, the same numbers bit for bit. The
+   * terms that depend on `toMs` alone (per resolution: the end of its part, the newest bucket in it,
+   * and its seam part) are found once, so each further window costs one search.
+   */
+  increases(
+    coverage: Coverage,
+    fromsMs: ArrayLike<number>,
+    toMs: number,
+    out: Float64Array | number[],
+  ): void {
+    const columns = this.columns;
+    const { cutoffs, seams } = coverage;
+    // Resolutions below `known` have their shared terms in the scratch arrays.
+    let known = 0;
+    for (let k = 0; k < fromsMs.length; k++) {
+      const fromMs = fromsMs[k]!;
+      let sum = 0;
+      // The loop of `increase`, term for term and in the same order.
+      for (let i = 0; i < columns.length; i++) {
+        const column = columns[i]!;
+        if (i === known) {
+          const hi = i === 0 ? toMs : Math.min(SHARED_HI[i - 1]!, seams[i - 1]!);
+          const hiEnd = bucketEnd(hi, column.resolutionMs);
+          const last = column.lastThrough(hiEnd);
+          const seam = seams[i]!;
+          SHARED_HI[i] = hi;
+          SHARED_HI_END[i] = hiEnd;
+          SHARED_LAST[i] = last;
+          SHARED_SEAM_ADDS[i] = seam < hi ? 1 : 0;
+          SHARED_SEAM[i] = seam < hi ? column.sumThrough(seam, hiEnd, last) : 0;
+          known++;
+        }
+        if (!(SHARED_HI[i]! > fromMs)) break;
+        if (fromMs >= cutoffs[i]!) {
+          sum += column.sumThrough(
+            bucketEnd(fromMs, column.resolutionMs),
+            SHARED_HI_END[i]!,
+            SHARED_LAST[i]!,
+          );
+          break;
+        }
+        if (SHARED_SEAM_ADDS[i] === 1) sum += SHARED_SEAM[i]!;
+      }
+      out[k] = sum;
+    }
   }
 
   /** Counter total of deltas with time <= at (to the bucket holding `at`), or of all when omitted. */

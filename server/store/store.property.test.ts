@@ -145,6 +145,44 @@ describe('increase against a brute-force sum of the raw updates', () => {
   });
 });
 
+describe('increases against increase', () => {
+  const start = fc.oneof(
+    fc.integer({ min: T0 - HOUR, max: T0 + SPAN + HOUR }),
+    fc.constantFrom(5, 30, 60, 120, 360, 1_440, 4_320).map((minutes) => -minutes * 60_000),
+  );
+
+  it('answers every window ending at the same time exactly as increase does', () => {
+    fc.assert(
+      fc.property(
+        counterOps,
+        fc.integer({ min: T0, max: T0 + SPAN + HOUR }),
+        fc.array(start, { minLength: 1, maxLength: 10 }),
+        (ops, to, starts) => {
+          const store = openStore({ path: ':memory:', retention: RETENTION });
+          run(store, ops);
+          // Negative starts are windows back from `to`, as the evaluator asks.
+          const froms = starts.map((s) => (s < 0 ? to + s : s));
+          for (const series of [0, 1]) {
+            const ref = store.select(SPECS[series]!.name, SPECS[series]!.labels)[0];
+            if (ref === undefined) continue;
+            const out = new Float64Array(froms.length);
+            store.increases(ref, froms, to, out);
+            const plain: number[] = [];
+            store.increases(ref, froms, to, plain);
+            froms.forEach((from, k) => {
+              const single = store.increase(ref, from, to);
+              expect(Object.is(out[k], single), `(${from - T0}, ${to - T0}]`).toBe(true);
+              expect(Object.is(plain[k], single)).toBe(true);
+            });
+          }
+          store.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('gauge and max series against brute force', () => {
   const sample = fc.record({
     series: fc.constantFrom(2, 3),

@@ -222,6 +222,52 @@ describe('gauges and max series', () => {
   });
 });
 
+describe('increases', () => {
+  it('answers several windows ending at the same time, each as increase does', () => {
+    const store = openStore({ path: ':memory:' });
+    store.apply([update(0, T0 + 1, 2), update(0, T0 + 10_000, 3), update(0, T0 + 65_000, 7)]);
+    const [ref] = store.select(SPECS[0]!.name, { service: 'search' });
+    const to = T0 + 70_000;
+    const froms = [T0, to - 60_000, to, to + 1, -Infinity];
+    const out: number[] = [];
+    store.increases(ref!, froms, to, out);
+    expect(out).toEqual([12, 7, 0, 0, 12]);
+    expect(out).toEqual(froms.map((from) => store.increase(ref!, from, to)));
+    // A copy of the ref (not the store's own object) is checked, then answered the same.
+    const typed = new Float64Array(2);
+    store.increases({ ...ref! }, [T0, -Infinity], to, typed);
+    expect([...typed]).toEqual([12, 12]);
+    store.close();
+  });
+
+  it('rejects what increase rejects, and an answer array too short for the windows', () => {
+    const store = openStore({ path: ':memory:' });
+    store.apply([update(0, T0, 1), update(2, T0, 1)]);
+    const [c] = store.select(SPECS[0]!.name);
+    const [g] = store.select(SPECS[2]!.name);
+    expect(() => store.increases(g!, [T0], T0 + 1, [])).toThrow(
+      'increases() needs a counter series; slactl_stream_lag{consumer_group="g1",service="search"} is a gauge',
+    );
+    expect(() => store.increases({ ...c!, id: 999 }, [T0], T0 + 1, [])).toThrow(/no series .* with id 999/);
+    expect(() => store.increases(c!, [T0, Number.NaN], T0 + 1, [])).toThrow(
+      'increases(): times must be numbers of ms since the epoch, got NaN',
+    );
+    expect(() => store.increases(c!, [T0], Number.NaN, [])).toThrow('increases(): times must be numbers');
+    expect(() => store.increases(c!, 'T0' as unknown as number[], T0 + 1, [])).toThrow(
+      'increases(): the window starts must be an array of times',
+    );
+    expect(() => store.increases(c!, [T0], T0 + 1, {} as number[])).toThrow(
+      'increases(): out must be an array or a Float64Array',
+    );
+    expect(() => store.increases(c!, [T0, T0], T0 + 1, new Float64Array(1))).toThrow(
+      'increases(): out holds 1 values, fewer than the 2 windows asked for',
+    );
+    store.close();
+    expect(() => store.increases(c!, [T0], T0 + 1, [])).toThrow(/is closed/);
+    expect(() => store.increase(c!, T0, T0 + 1)).toThrow(/is closed/);
+  });
+});
+
 describe('apply is all or nothing', () => {
   const good = (): SampleUpdate[] => [update(0, T0 + 1_000, 1), update(2, T0 + 2_000, 5)];
   const probes = [T0, T0 + 10_000, T0 + 60_000, T0 + HOUR];

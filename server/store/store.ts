@@ -38,6 +38,9 @@ export interface StoreOptions {
 
 /** The series and token store over one SQLite database. */
 export interface Store extends SeriesStore, TokenStore {
+  /** SeriesStore's optional multi-window increase: this store always has it. */
+  increases: NonNullable<SeriesStore['increases']>;
+
   /**
    * The open database, for the other table groups of server/store/ (audit rows, remediation runs) to
    * share one file and one WAL. Only server/store/ may use it: no other layer runs SQL.
@@ -57,6 +60,19 @@ const SAMPLE_TABLES = ['samples_10s', 'samples_1m', 'samples_1h'] as const;
 const MAX_RANGE_POINTS = 11_000;
 
 const BUSY_TIMEOUT_MS = 5_000;
+
+/** Ids up to this (a bit mask) are looked up in an array on the read path; larger ones in the index. */
+const MAX_FAST_ID = 2 ** 24 - 1;
+
+/** A time the read path accepts without calling `checkTimes` (which names what is wrong). */
+function isTime(t: unknown): t is number {
+  return typeof t === 'number' && !Number.isNaN(t);
+}
+
+/** An array or a Float64Array: what `increases` takes window starts in and writes answers to. */
+function isNumberList(value: unknown): boolean {
+  return Array.isArray(value) || value instanceof Float64Array;
+}
 
 type Statement = Sqlite.Statement<unknown[]>;
 
@@ -215,6 +231,8 @@ class SqliteStore implements Store {
   private pruned: number[];
   private coverage: Coverage;
   private closed = false;
+  /** Mirrors by id, filled as the read path finds them: an array index instead of a Map lookup. */
+  private readonly mirrorsById: Array<SeriesMirror | undefined> = [];
 
   private readonly insertSeries: Statement;
   private readonly upsertBucket: ReadonlyArray<Record<SeriesType, Upsert>>;
@@ -487,19 +505,40 @@ class SqliteStore implements Store {
   }
 
   increase(ref: SeriesRef, fromMs: number, toMs: number): number {
-    const mirror = this.mirrorOf(ref, 'increase', 'counter');
-    checkTimes('increase', fromMs, toMs);
+    const mirror = this.counterMirror(ref, 'increase');
+    if (!(isTime(fromMs) && isTime(toMs))) checkTimes('increase', fromMs, toMs);
     return mirror.increase(this.coverage, fromMs, toMs);
   }
 
+  increases(ref: SeriesRef, fromsMs: ArrayLike<number>, toMs: number, out: Float64Array | number[]): void {
+    const mirror = this.counterMirror(ref, 'increases');
+    if (!isTime(toMs)) checkTimes('increases', toMs);
+    if (!isNumberList(fromsMs)) {
+      throw new StoreError('increases(): the window starts must be an array of times (ms since the epoch)');
+    }
+    if (!isNumberList(out)) {
+      throw new StoreError('increases(): out must be an array or a Float64Array to hold the answers');
+    }
+    for (let k = 0; k < fromsMs.length; k++) {
+      if (!isTime(fromsMs[k])) checkTimes('increases', fromsMs[k]!);
+    }
+    if (out instanceof Float64Array && out.length < fromsMs.length) {
+      throw new StoreError(
+        `increases(): out holds ${out.length} values, fewer than the ${fromsMs.length} windows asked for`,
+      );
+    }
+    mirror.increases(this.coverage, fromsMs, toMs, out);
+  }
+
   latest(ref: SeriesRef, atMs: number): { t: number; value: number } | undefined {
-    const mirror = this.mirrorOf(ref, 'latest', 'gauge', 'max');
-    checkTimes('latest', atMs);
+    let mirror = this.ownMirror(ref);
+    if (mirror === undefined || ref.type === 'counter') mirror = this.mirrorOf(ref, 'latest', 'gauge', 'max');
+    if (!isTime(atMs)) checkTimes('latest', atMs);
     return mirror.latest(atMs);
   }
 
   total(ref: SeriesRef, atMs?: number): number {
-    const mirror = this.mirrorOf(ref, 'total', 'counter');
+    const mirror = this.counterMirror(ref, 'total');
     if (atMs !== undefined) checkTimes('total', atMs);
     return mirror.total(this.coverage, atMs);
   }
@@ -622,10 +661,31 @@ class SqliteStore implements Store {
     if (this.closed) throw new StoreError(`the store at ${this.file} is closed`);
   }
 
+  /**
+   * The mirror of a ref this store handed out, found by id in an array, or undefined for any other
+   * ref (then `mirrorOf` checks it): a ref that is its mirror's own object is known to the store and
+   * has the type it says.
+   */
+  private ownMirror(ref: SeriesRef): SeriesMirror | undefined {
+    const id = ref.id;
+    // Ids are small positive integers (SQLite rowids); anything else takes the checked path.
+    const mirror = (id & MAX_FAST_ID) === id ? this.mirrorsById[id] : undefined;
+    return mirror !== undefined && mirror.ref === ref && !this.closed ? mirror : undefined;
+  }
+
+  /** `mirrorOf(ref, method, 'counter')`, without its checks for a ref this store handed out. */
+  private counterMirror(ref: SeriesRef, method: string): SeriesMirror {
+    const mirror = this.ownMirror(ref);
+    if (mirror !== undefined && ref.type === 'counter') return mirror;
+    return this.mirrorOf(ref, method, 'counter');
+  }
+
   /** The mirror of a caller's series reference, checked to be of a type `method` works on. */
   private mirrorOf(ref: SeriesRef, method: string, ...types: SeriesType[]): SeriesMirror {
     this.assertOpen();
     const mirror = this.index.byRefId(ref.id);
+    // Series are never removed, so a mirror found once stays the answer for its id.
+    if (mirror !== undefined && (ref.id & MAX_FAST_ID) === ref.id) this.mirrorsById[ref.id] = mirror;
     if (mirror === undefined || (mirror.ref !== ref && mirror.ref.name !== ref.name)) {
       throw new StoreError(
         `${method}(): no series ${describeSeries(ref.name, ref.labels)} with id ${ref.id} in this store`,
