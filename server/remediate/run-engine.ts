@@ -691,44 +691,33 @@ export class RunEngine {
 
   /** Approves a run awaiting approval; it executes next. */
   approve(id: string, actor: string, body?: unknown): RunView {
-    const note = parseBody(noteSchema, body).reason ?? null;
-    const now = this.clock.now();
-    this.atomically(() => {
-      const run = this.load(id);
-      this.expect(run, ['awaiting_approval'], 'approved');
-      this.record({
-        kind: 'run_approved',
-        actor,
-        subject: run.id,
-        data: { runbook: run.runbook, action: run.action, reason: note },
-      });
-      this.transition(
-        run,
-        'executing',
-        actor,
-        note ?? 'approved',
-        { decidedBy: actor, decidedAt: now, nextAt: now },
-        now,
-      );
-    });
+    const view = this.decide(id, actor, body, 'approved');
     this.wake();
-    return runView(this.rows.getRun(id)!);
+    return view;
   }
 
   /** Rejects a run awaiting approval. */
   reject(id: string, actor: string, body?: unknown): RunView {
+    return this.decide(id, actor, body, 'rejected');
+  }
+
+  /** A person's decision on a run awaiting approval: recorded with who and why, then the transition. */
+  private decide(id: string, actor: string, body: unknown, decision: 'approved' | 'rejected'): RunView {
     const note = parseBody(noteSchema, body).reason ?? null;
     const now = this.clock.now();
     this.atomically(() => {
       const run = this.load(id);
-      this.expect(run, ['awaiting_approval'], 'rejected');
+      this.expect(run, ['awaiting_approval'], decision);
       this.record({
-        kind: 'run_rejected',
+        kind: decision === 'approved' ? 'run_approved' : 'run_rejected',
         actor,
         subject: run.id,
         data: { runbook: run.runbook, action: run.action, reason: note },
       });
-      this.transition(run, 'rejected', actor, note ?? 'rejected', { decidedBy: actor, decidedAt: now }, now);
+      const decided = { decidedBy: actor, decidedAt: now };
+      if (decision === 'approved')
+        this.transition(run, 'executing', actor, note ?? decision, { ...decided, nextAt: now }, now);
+      else this.transition(run, 'rejected', actor, note ?? decision, decided, now);
     });
     return runView(this.rows.getRun(id)!);
   }
