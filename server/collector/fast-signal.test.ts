@@ -281,6 +281,11 @@ describe('fastSignal', () => {
     expect(fastSignal(value)).toBeUndefined();
   });
 
+  it('leaves types named like Object members to the schema', () => {
+    for (const type of ['toString', '__proto__', 'constructor', 'hasOwnProperty'])
+      expect(fastSignal({ type, service: 'recs-api' })).toBeUndefined();
+  });
+
   it('reads RFC 3339 times into milliseconds on a copy, leaving the parsed body alone', () => {
     const body = JSON.parse(
       '{"type":"feature_value","service":"s","feature":"f","ts":"2026-01-15T12:00:00Z","eventTime":"2026-01-15T11:59:59.5Z"}',

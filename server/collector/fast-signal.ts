@@ -64,6 +64,22 @@ function isValueList(value: unknown): boolean {
   return true;
 }
 
+/** Per signal type, the fields of the common shape this file checks (besides type, service and ts). */
+const FIELDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries({
+    request: ['ok', 'seconds'],
+    // Only one observation: the pre-aggregated form (buckets, count, sum) is left to the schema.
+    component_latency: ['component', 'seconds'],
+    feature_value: ['feature', 'eventTime'],
+    null_rate: ['feature', 'nulls', 'total'],
+    stream: ['consumerGroup', 'lag', 'consumeRate', 'produceRate'],
+    recall_probe: ['index', 'k', 'retrieved', 'exact'],
+    index_stats: ['index', 'vectors', 'tombstones', 'dimensions', 'm'],
+    // Numeric values only: categorical counts are left to the schema.
+    distribution: ['feature', 'values', 'reference'],
+  }).map(([type, fields]) => [type, new Set(['type', 'service', 'ts', ...fields])]),
+);
+
 /**
  * The signal when `value` is a valid signal of a common shape, or undefined (then the schema decides).
  * Times given as RFC 3339 text come back as ms since the epoch, as the schema's output has them.
@@ -71,54 +87,28 @@ function isValueList(value: unknown): boolean {
 export function fastSignal(value: unknown): Signal | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const s = value as Fields;
+  // A Map: a `type` such as `toString` or `__proto__` finds nothing.
+  const allowed = typeof s.type === 'string' ? FIELDS.get(s.type) : undefined;
+  if (allowed === undefined) return undefined;
+  // An unknown field (or the pre-aggregated histogram's, or categorical counts) is the schema's to judge.
+  for (const key in s) if (!allowed.has(key)) return undefined;
   let ok: boolean;
   let eventTime = 0;
   switch (s.type) {
     case 'request':
-      for (const key in s)
-        if (key !== 'type' && key !== 'service' && key !== 'ts' && key !== 'ok' && key !== 'seconds')
-          return undefined;
       ok = typeof s.ok === 'boolean' && isNonNegative(s.seconds);
       break;
     case 'component_latency':
-      // Only one observation: the pre-aggregated form (buckets, count, sum) is left to the schema.
-      for (const key in s)
-        if (key !== 'type' && key !== 'service' && key !== 'ts' && key !== 'component' && key !== 'seconds')
-          return undefined;
       ok = isName(s.component) && isNonNegative(s.seconds);
       break;
     case 'feature_value':
-      for (const key in s)
-        if (key !== 'type' && key !== 'service' && key !== 'ts' && key !== 'feature' && key !== 'eventTime')
-          return undefined;
       eventTime = timeOf(s.eventTime);
       ok = isName(s.feature) && !Number.isNaN(eventTime);
       break;
     case 'null_rate':
-      for (const key in s)
-        if (
-          key !== 'type' &&
-          key !== 'service' &&
-          key !== 'ts' &&
-          key !== 'feature' &&
-          key !== 'nulls' &&
-          key !== 'total'
-        )
-          return undefined;
       ok = isName(s.feature) && isCount(s.nulls) && isCount(s.total) && s.nulls <= s.total;
       break;
     case 'stream':
-      for (const key in s)
-        if (
-          key !== 'type' &&
-          key !== 'service' &&
-          key !== 'ts' &&
-          key !== 'consumerGroup' &&
-          key !== 'lag' &&
-          key !== 'consumeRate' &&
-          key !== 'produceRate'
-        )
-          return undefined;
       ok =
         isName(s.consumerGroup) &&
         isNonNegative(s.lag) &&
@@ -126,17 +116,6 @@ export function fastSignal(value: unknown): Signal | undefined {
         isNonNegative(s.produceRate);
       break;
     case 'recall_probe':
-      for (const key in s)
-        if (
-          key !== 'type' &&
-          key !== 'service' &&
-          key !== 'ts' &&
-          key !== 'index' &&
-          key !== 'k' &&
-          key !== 'retrieved' &&
-          key !== 'exact'
-        )
-          return undefined;
       ok =
         isName(s.index) &&
         isPositiveInt(s.k, MAX_K) &&
@@ -145,18 +124,6 @@ export function fastSignal(value: unknown): Signal | undefined {
         s.exact.length >= s.k;
       break;
     case 'index_stats':
-      for (const key in s)
-        if (
-          key !== 'type' &&
-          key !== 'service' &&
-          key !== 'ts' &&
-          key !== 'index' &&
-          key !== 'vectors' &&
-          key !== 'tombstones' &&
-          key !== 'dimensions' &&
-          key !== 'm'
-        )
-          return undefined;
       ok =
         isName(s.index) &&
         isCount(s.vectors) &&
@@ -166,17 +133,6 @@ export function fastSignal(value: unknown): Signal | undefined {
         (s.m === undefined || isPositiveInt(s.m, Number.MAX_SAFE_INTEGER));
       break;
     case 'distribution':
-      // Numeric values only: categorical counts are left to the schema.
-      for (const key in s)
-        if (
-          key !== 'type' &&
-          key !== 'service' &&
-          key !== 'ts' &&
-          key !== 'feature' &&
-          key !== 'values' &&
-          key !== 'reference'
-        )
-          return undefined;
       ok =
         isName(s.feature) &&
         isValueList(s.values) &&
