@@ -92,7 +92,9 @@ describe('the demo remediation loop', () => {
     expect(resolvedAt, 'VectorRecallBelowTarget resolved').toBeDefined();
     // The run starts when the alert fires (same evaluation), and recovery follows the compaction.
     expect(runStartedAt! - firedAt!).toBeLessThanOrEqual(TICK_MS);
-    expect(resolvedAt! - runStartedAt!).toBeLessThan(10 * MINUTE);
+    // compact-index ends with a recall verification sweep: the 10-minute recall window recovers at once
+    // (without it, organic probes took about 8.5 minutes to dilute the bad ones).
+    expect(resolvedAt! - runStartedAt!).toBeLessThan(2 * MINUTE);
     expect(resolvedAt! - injectedAt).toBeLessThan(30 * MINUTE);
 
     // Let verification see the resolution.

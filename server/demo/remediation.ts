@@ -23,6 +23,8 @@ export interface RemediationSpec {
   description: string;
   /** The fault kinds this fix heals, given the subject (some fixes heal only the right subject). */
   heals: (subject: string | undefined) => readonly FaultKind[];
+  /** Ends with a verification sweep of recall probes (an index rebuilt is checked, not trusted). */
+  verifiesRecall?: true;
 }
 
 const MODEL_COMPONENT_NAMES: readonly string[] = MODEL_COMPONENTS;
@@ -34,6 +36,7 @@ export const REMEDIATIONS = {
     description:
       'Compacts a vector index: deleted vectors are purged and degraded segments rebuilt, so tombstones drop; a verification sweep of recall probes then confirms recall recovered.',
     heals: () => ['index_degradation', 'tombstone_buildup'],
+    verifiesRecall: true,
   },
   'retry-pipeline': {
     description:
@@ -183,7 +186,7 @@ export class DemoRemediation {
     if (spec.subject !== undefined) this.checkSubject(sla, spec.subject, subject!);
     const healed: Fault[] = [];
     for (const kind of spec.heals(subject)) healed.push(...this.sim.clearFault(kind, sla));
-    if (name === 'compact-index') this.sim.requestRecallSweep(sla);
+    if (spec.verifiesRecall) this.sim.requestRecallSweep(sla);
     const what =
       spec.subject !== undefined
         ? `${name} on ${SUBJECT_WORDS[spec.subject].noun} ${subject!} of ${sla}`
