@@ -1,9 +1,9 @@
 // The real control plane for end-to-end tests: `slactl serve` with the demo as a child process, on a
 // free loopback port with a temp data dir, restartable on the same port and data (same admin token).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../server/test-support/ports.js';
 import { spawnServer, type ServerProcess } from '../../server/test-support/process.js';
 
 export interface E2eServer {
@@ -20,19 +20,6 @@ export interface E2eServer {
   restart(): Promise<void>;
   /** Stops it and removes the data dir. */
   dispose(): Promise<void>;
-}
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**
