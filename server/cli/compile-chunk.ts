@@ -1,6 +1,7 @@
 // One chunk of SLA files checked and compiled on its own: the unit of work of `slactl compile`, done on
 // the main thread or on a worker (compile-worker.ts). Everything here crosses threads by structured clone.
 import { hasErrors } from '../lib/diagnostics.js';
+import { PROMETHEUS_TARGET, type OutputTarget } from '../compile/emit-operator.js';
 import type { CompileSettings, SlaPlan } from '../compile/ir.js';
 import { compileSla, type SlaOutputs } from '../compile/outputs.js';
 import { buildPlan } from '../compile/plan.js';
@@ -24,6 +25,7 @@ export interface ChunkRequest {
   id: number;
   sources: SlaSource[];
   settings: CompileSettings;
+  target: OutputTarget;
 }
 
 /** What a worker answers: the chunk's result, or the error it threw (a bug: shown as an internal error). */
@@ -33,12 +35,16 @@ export type ChunkReply = { id: number; result: ChunkResult } | { id: number; err
  * Checks a chunk of sources and compiles its SLAs. A chunk with errors is not compiled: nothing is written
  * when any file has an error, so the work would be thrown away.
  */
-export function compileChunk(sources: readonly SlaSource[], settings: CompileSettings): ChunkResult {
+export function compileChunk(
+  sources: readonly SlaSource[],
+  settings: CompileSettings,
+  target: OutputTarget = PROMETHEUS_TARGET,
+): ChunkResult {
   const load = checkSlaSources(sources);
   if (hasErrors(load.diagnostics)) return { load, compiled: [] };
   const compiled = load.slas.map((sla) => {
     const plan = buildPlan(sla);
-    return { plan, outputs: compileSla(plan, settings) };
+    return { plan, outputs: compileSla(plan, settings, target) };
   });
   return { load, compiled };
 }

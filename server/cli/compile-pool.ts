@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hasErrors, sortDiagnostics } from '../lib/diagnostics.js';
+import { PROMETHEUS_TARGET, type OutputTarget } from '../compile/emit-operator.js';
 import type { CompileSettings } from '../compile/ir.js';
 import { assembleOutputs, compileOutputs, type CompiledOutputs } from '../compile/outputs.js';
 import { buildPlan } from '../compile/plan.js';
@@ -42,6 +43,8 @@ export interface CompileSourcesOptions {
   minSourcesForWorkers?: number;
   /** Files per chunk (default: about eight chunks per thread, 4 to 32 files each). */
   chunkSize?: number;
+  /** What to write: Prometheus rule files (the default) or prometheus-operator resources. */
+  target?: OutputTarget;
 }
 
 export interface CompileSourcesResult {
@@ -73,6 +76,7 @@ export async function compileSources(
   settings: CompileSettings,
   options: CompileSourcesOptions = {},
 ): Promise<CompileSourcesResult> {
+  const target = options.target ?? PROMETHEUS_TARGET;
   const jobs = options.pool === undefined ? (options.jobs ?? defaultJobs()) : options.pool.size + 1;
   if (!Number.isSafeInteger(jobs) || jobs < 1) {
     throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
@@ -86,7 +90,7 @@ export async function compileSources(
     options.minSourcesForWorkers ??
       (options.pool === undefined ? MIN_SOURCES_FOR_WORKERS : MIN_SOURCES_FOR_POOL),
   );
-  if (jobs === 1 || sources.length < threshold) return compileSerially(sources, settings);
+  if (jobs === 1 || sources.length < threshold) return compileSerially(sources, settings, target);
 
   const chunks: SlaSource[][] = [];
   for (let i = 0; i < sources.length; i += size) chunks.push(sources.slice(i, i + size));
@@ -94,7 +98,7 @@ export async function compileSources(
   const pool = options.pool ?? new CompilePool(Math.min(jobs - 1, chunks.length - 1));
   let results: ChunkResult[] | undefined;
   try {
-    results = await runChunks(chunks, settings, pool);
+    results = await runChunks(chunks, settings, target, pool);
   } finally {
     if (pool !== options.pool) await pool.close();
   }
@@ -106,16 +110,21 @@ export async function compileSources(
           results.map((r) => r.load),
           results.flatMap((r) => r.compiled),
           settings,
+          target,
         );
   // Errors, or one name in two chunks: only a pass over all sources words every diagnostic as it would.
-  if (merged === undefined) return compileSerially(sources, settings);
+  if (merged === undefined) return compileSerially(sources, settings, target);
   return { ...merged, threads: pool.size + 1 };
 }
 
-function compileSerially(sources: readonly SlaSource[], settings: CompileSettings): CompileSourcesResult {
+function compileSerially(
+  sources: readonly SlaSource[],
+  settings: CompileSettings,
+  target: OutputTarget,
+): CompileSourcesResult {
   const load = checkSlaSources(sources);
   if (hasErrors(load.diagnostics)) return { load, outputs: undefined, threads: 1 };
-  return { load, outputs: compileOutputs(load.slas.map(buildPlan), settings), threads: 1 };
+  return { load, outputs: compileOutputs(load.slas.map(buildPlan), settings, target), threads: 1 };
 }
 
 /**
@@ -129,6 +138,7 @@ export function mergeChunks(
   loads: readonly LoadResult[],
   compiled: readonly CompiledSla[],
   settings: CompileSettings,
+  target: OutputTarget = PROMETHEUS_TARGET,
 ): Omit<CompileSourcesResult, 'threads'> | undefined {
   const diagnostics = loads.flatMap((l) => l.diagnostics);
   if (hasErrors(diagnostics)) return undefined;
@@ -146,7 +156,7 @@ export function mergeChunks(
     diagnostics: sortDiagnostics(diagnostics),
     files: sources.map((s) => s.file),
   };
-  return { load, outputs: assembleOutputs(compiled, settings) };
+  return { load, outputs: assembleOutputs(compiled, settings, target) };
 }
 
 /**
@@ -156,6 +166,7 @@ export function mergeChunks(
 async function runChunks(
   chunks: readonly SlaSource[][],
   settings: CompileSettings,
+  target: OutputTarget,
   pool: CompilePool,
 ): Promise<ChunkResult[] | undefined> {
   const results: ChunkResult[] = new Array<ChunkResult>(chunks.length);
@@ -167,7 +178,7 @@ async function runChunks(
   const workerLane = async (worker: CompileWorker): Promise<void> => {
     while (!stopped && next < chunks.length) {
       const i = next++;
-      done((results[i] = await worker.run(chunks[i]!, settings)));
+      done((results[i] = await worker.run(chunks[i]!, settings, target)));
     }
   };
   const mainLane = async (): Promise<void> => {
@@ -175,7 +186,7 @@ async function runChunks(
     await yieldToEvents();
     while (!stopped && next < chunks.length) {
       const i = next++;
-      done((results[i] = compileChunk(chunks[i]!, settings)));
+      done((results[i] = compileChunk(chunks[i]!, settings, target)));
       // Between chunks, hand the workers their next ones.
       await yieldToEvents();
     }
@@ -271,13 +282,13 @@ class CompileWorker {
   }
 
   /** Checks and compiles a chunk on the worker. */
-  run(sources: SlaSource[], settings: CompileSettings): Promise<ChunkResult> {
+  run(sources: SlaSource[], settings: CompileSettings, target: OutputTarget): Promise<ChunkResult> {
     if (this.closed) return Promise.reject(new Error('compile worker is stopped'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      const request: ChunkRequest = { id, sources, settings };
+      const request: ChunkRequest = { id, sources, settings, target };
       try {
         this.worker.postMessage(request);
       } catch (error) {

@@ -12,7 +12,10 @@ function describe(error: unknown): string {
 
 port.on('message', (request: ChunkRequest) => {
   try {
-    const reply: ChunkReply = { id: request.id, result: compileChunk(request.sources, request.settings) };
+    const reply: ChunkReply = {
+      id: request.id,
+      result: compileChunk(request.sources, request.settings, request.target),
+    };
     port.postMessage(reply);
   } catch (error) {
     // Compiling threw, or the result could not be cloned: either is a bug the main thread reports.

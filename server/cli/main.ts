@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { auditCommand } from './audit.js';
 import { budgetCommand } from './budget.js';
-import { compileCommand } from './compile.js';
-import { parseJobs } from './compile-pool.js';
+import { COMPILE_FLAGS, compileCommand, compileOptionsFrom } from './compile.js';
 import { diffCommand } from './diff.js';
 import { processIo, UsageError, type Io } from './io.js';
 import { replayCommand } from './replay.js';
@@ -27,6 +26,11 @@ Commands:
       --check                   fail if the output folder is stale, writing nothing
       --config <file>           settings file (default: slactl.yaml)
       --jobs <n>                threads for 2,000+ files (default: all cores)
+      --target <t>              prometheus (default) or prometheus-operator: a
+                                PrometheusRule per SLA and an AlertmanagerConfig
+      --namespace <ns>          metadata.namespace of the resources (operator target)
+      --label <key=value>       extra resource label, repeatable (operator target)
+      --webhook-secret <s:key>  Secret with the webhook token (default slactl-webhook:token)
   diff --base <git-ref> [paths…]
       --format markdown|json    objectives, budgets and alerts changed since the ref
   budget <name> [paths…]        the latency budget table of one SLA
@@ -121,20 +125,9 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       });
     }
     case 'compile': {
-      const { values, positionals } = parse(rest, {
-        out: { type: 'string' },
-        check: { type: 'boolean' },
-        config: { type: 'string' },
-        jobs: { type: 'string' },
-      });
+      const { values, positionals } = parse(rest, COMPILE_FLAGS);
       if (values.help) return help(io);
-      return compileCommand(io, {
-        paths: positionals,
-        out: (values.out as string | undefined) ?? 'alerts',
-        check: values.check === true,
-        ...(typeof values.config === 'string' ? { config: values.config } : {}),
-        ...(typeof values.jobs === 'string' ? { jobs: parseJobs(values.jobs) } : {}),
-      });
+      return compileCommand(io, compileOptionsFrom(values, positionals));
     }
     case 'diff': {
       const { values, positionals } = parse(rest, {

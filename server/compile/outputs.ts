@@ -1,33 +1,57 @@
 // Compiles plans into the files of the alerts/ folder, in memory: writing and staleness checks are the
 // caller's business. One SLA's files depend on that SLA alone (compileSla), so callers may compile SLAs
-// anywhere, in any order, and put the results together with assembleOutputs.
+// anywhere, in any order, and put the results together with assembleOutputs. The target decides the
+// files: plain Prometheus rule files (the default), or prometheus-operator resources (emit-operator.ts).
+import type { Diagnostic } from '../lib/diagnostics.js';
 import { emitAlertmanager } from './emit-alertmanager.js';
 import { emitBudget } from './emit-budget.js';
+import {
+  ALERTMANAGER_CONFIG_FILE,
+  emitAlertmanagerConfig,
+  emitPrometheusRule,
+  loopbackWebhookWarning,
+  operatorNameDiagnostics,
+  PROMETHEUS_TARGET,
+  prometheusRuleFile,
+  type OperatorTarget,
+  type OutputTarget,
+} from './emit-operator.js';
 import { emitRuleTests } from './emit-rule-tests.js';
 import { alertRules, emitRules } from './emit-rules.js';
 import type { CompileSettings, SlaPlan } from './ir.js';
 
 export const ALERTMANAGER_FILE = 'alertmanager.yaml';
 
-/** The generated files (name → content, names relative to the output folder) and any warnings. */
+/** The generated files (name → content, names relative to the output folder), warnings and errors. */
 export interface CompiledOutputs {
   files: Map<string, string>;
   warnings: string[];
+  /** Errors that only the target finds (an SLA name too long for Kubernetes); none may be written then. */
+  diagnostics: Diagnostic[];
 }
 
-/** The files (name, content) and warnings of one SLA. */
+/** The files (name, content), warnings and target errors of one SLA. */
 export interface SlaOutputs {
   files: Array<[name: string, content: string]>;
   warnings: string[];
+  diagnostics: Diagnostic[];
 }
 
-/** Names of the files one SLA compiles into. */
+/** Names of the files one SLA compiles into with the prometheus target. */
 export function outputNames(name: string): { rules: string; tests: string; budget: string } {
   return { rules: `${name}.rules.yaml`, tests: `${name}.rules.test.yaml`, budget: `${name}.budget.json` };
 }
 
-/** Emits the files of one SLA: its rules, their promtool tests and its latency budget table. */
-export function compileSla(plan: SlaPlan, settings: CompileSettings): SlaOutputs {
+/**
+ * Emits the files of one SLA. The prometheus target writes its rules, their promtool tests and its
+ * latency budget table; prometheus-operator writes one PrometheusRule holding the same rules.
+ */
+export function compileSla(
+  plan: SlaPlan,
+  settings: CompileSettings,
+  target: OutputTarget = PROMETHEUS_TARGET,
+): SlaOutputs {
+  if (target.kind === 'prometheus-operator') return compileOperatorSla(plan, settings, target);
   const names = outputNames(plan.name);
   const alerts = alertRules(plan, settings);
   const files: Array<[string, string]> = [[names.rules, emitRules(plan, settings, alerts)]];
@@ -35,44 +59,77 @@ export function compileSla(plan: SlaPlan, settings: CompileSettings): SlaOutputs
   files.push([names.tests, tests.text]);
   const budget = emitBudget(plan);
   if (budget !== undefined) files.push([names.budget, budget]);
-  return { files, warnings: tests.warnings };
+  return { files, warnings: tests.warnings, diagnostics: [] };
+}
+
+function compileOperatorSla(plan: SlaPlan, settings: CompileSettings, target: OperatorTarget): SlaOutputs {
+  const diagnostics = operatorNameDiagnostics(plan);
+  if (diagnostics.length > 0) return { files: [], warnings: [], diagnostics };
+  const rules = emitRules(plan, settings);
+  return {
+    files: [[prometheusRuleFile(plan.name), emitPrometheusRule(plan, rules, target)]],
+    warnings: [],
+    diagnostics: [],
+  };
 }
 
 /**
  * Puts compiled SLAs together with the Alertmanager configuration that covers all of them: files sorted
- * by name, warnings in SLA-name order, whatever order the SLAs were compiled in.
+ * by name, warnings and diagnostics in SLA-name order, whatever order the SLAs were compiled in.
  */
 export function assembleOutputs(
   compiled: ReadonlyArray<{ plan: SlaPlan; outputs: SlaOutputs }>,
   settings: CompileSettings,
+  target: OutputTarget = PROMETHEUS_TARGET,
 ): CompiledOutputs {
   const sorted = [...compiled].sort((a, b) => a.plan.name.localeCompare(b.plan.name));
   const files = new Map<string, string>();
   const warnings: string[] = [];
+  const diagnostics: Diagnostic[] = [];
   for (const { outputs } of sorted) {
     for (const [name, content] of outputs.files) files.set(name, content);
     warnings.push(...outputs.warnings);
+    diagnostics.push(...outputs.diagnostics);
   }
-  files.set(
-    ALERTMANAGER_FILE,
-    emitAlertmanager(
-      sorted.map((c) => c.plan),
-      settings,
-    ),
-  );
-  return { files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))), warnings };
+  const plans = sorted.map((c) => c.plan);
+  if (target.kind === 'prometheus-operator') {
+    const config = emitAlertmanagerConfig(plans, settings, target);
+    if (config !== undefined) {
+      files.set(ALERTMANAGER_CONFIG_FILE, config);
+      const loopback = loopbackWebhookWarning(settings);
+      if (loopback !== undefined) warnings.push(loopback);
+    }
+  } else {
+    files.set(ALERTMANAGER_FILE, emitAlertmanager(plans, settings));
+  }
+  return {
+    files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    warnings,
+    diagnostics,
+  };
 }
 
 /** Emits every output file for the given plans, sorted by name for deterministic output. */
-export function compileOutputs(plans: readonly SlaPlan[], settings: CompileSettings): CompiledOutputs {
+export function compileOutputs(
+  plans: readonly SlaPlan[],
+  settings: CompileSettings,
+  target: OutputTarget = PROMETHEUS_TARGET,
+): CompiledOutputs {
   return assembleOutputs(
-    plans.map((plan) => ({ plan, outputs: compileSla(plan, settings) })),
+    plans.map((plan) => ({ plan, outputs: compileSla(plan, settings, target) })),
     settings,
+    target,
   );
 }
 
-/** Files in the output folder that slactl generated and may replace or remove (never anything else). */
-export function isGeneratedName(name: string): boolean {
+/**
+ * Files in the output folder that slactl generated for the target and may replace or remove (never
+ * anything else, so the two targets can share a folder without removing each other's files).
+ */
+export function isGeneratedName(name: string, target: OutputTarget = PROMETHEUS_TARGET): boolean {
+  if (target.kind === 'prometheus-operator') {
+    return name === ALERTMANAGER_CONFIG_FILE || name.endsWith('.prometheusrule.yaml');
+  }
   return (
     name === ALERTMANAGER_FILE ||
     name.endsWith('.rules.yaml') ||
