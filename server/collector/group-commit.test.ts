@@ -163,6 +163,22 @@ describe('group commit', () => {
     expect(h.store.seriesCount(S)).toBe(18);
   });
 
+  it('says the disk is full when SQLite is (SQLITE_FULL), and asks to retry later', async () => {
+    const h = setup();
+    const before = snapshot(h.store, T0);
+    const apply = h.store.apply.bind(h.store);
+    const cause = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    h.store.apply = () => {
+      throw new Error('transaction failed', { cause });
+    };
+    const error = await rejection(h.collector.submitBody(body(request()), JSON_TYPE));
+    expect([error.status, error.code, error.retryAfterSeconds]).toEqual([503, 'store_unavailable', 30]);
+    expect(error.message).toMatch(/disk is full.*not acknowledged.*free space on it and retry/);
+    expect(snapshot(h.store, T0)).toEqual(before);
+    h.store.apply = apply;
+    expect(await h.collector.submitBody(body(request()), JSON_TYPE)).toEqual({ accepted: 1 });
+  });
+
   it('a synchronous ingest first commits the waiting group, so batches are stored in the order accepted', async () => {
     const h = setup();
     const stream = (lag: number) => ({

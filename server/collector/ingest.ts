@@ -9,6 +9,7 @@
 // fails every request of its group (503) and makes the mapper forget what it believed the group stored.
 import type { SlaPlan } from '../compile/ir.js';
 import type { Clock } from '../lib/clock.js';
+import { isDiskFull } from '../store/errors.js';
 import type { SampleUpdate, SeriesStore } from '../store/types.js';
 import { IngestError, ProblemList } from './errors.js';
 import {
@@ -159,11 +160,14 @@ export class Collector {
     try {
       this.write(group.updates, group.references);
     } catch (error) {
+      const full = isDiskFull(error);
       const failure = new IngestError(
         503,
         'store_unavailable',
-        'the store could not commit this batch: its samples were not stored and it is not acknowledged; retry shortly',
-        { retryAfterSeconds: 1, cause: error },
+        full
+          ? "the store could not commit this batch: the data directory's disk is full; its samples were not stored and it is not acknowledged; free space on it and retry"
+          : 'the store could not commit this batch: its samples were not stored and it is not acknowledged; retry shortly',
+        { retryAfterSeconds: full ? 30 : 1, cause: error },
       );
       for (const waiter of group.waiters) waiter.reject(failure);
       return;

@@ -1,5 +1,6 @@
 // One error shape for every API answer: `{"error": {"code", "message", "details"?}}`, never a stack trace.
 import type { ErrorRequestHandler, Response } from 'express';
+import { isDiskFull } from '../store/errors.js';
 
 export interface ErrorDetail {
   /** JSON path or position of the problem, e.g. `signals[3].seconds` or `line 4`. */
@@ -80,6 +81,21 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       return;
     }
     log.error({ err: error, reqId: req.id }, 'request failed');
+    if (isDiskFull(error)) {
+      // Every write is one transaction: nothing of this request was stored, and it will pass once the
+      // disk has room again (Alertmanager and collectors retry 5xx answers).
+      sendError(
+        res,
+        new ApiError(
+          503,
+          'store_unavailable',
+          "the data directory's disk is full: nothing of this request was stored; free space on it and retry",
+          [],
+          { 'Retry-After': '30' },
+        ),
+      );
+      return;
+    }
     sendError(
       res,
       new ApiError(

@@ -88,6 +88,26 @@ describe('deduplication', () => {
     ]);
   });
 
+  it("starts no second run for an HA replica's firing delivery that comes after the episode resolved", async () => {
+    const t = await start({ runbooks: approval });
+    // Replica a: fires at T0, resolves at T0+90s. Replica b saw it fire 15 s later, and its firing
+    // delivery (a retry) arrives only after a's resolution.
+    expect(t.receiver.receive([firing(recallLabels(), T0)], 'alertmanager-a').runs).toHaveLength(1);
+    t.clock.advance(90_000);
+    t.receiver.receive([resolved(recallLabels(), T0, T0 + 90_000)], 'alertmanager-a');
+    const late = t.receiver.receive([firing(recallLabels(), T0 + 15_000)], 'alertmanager-b');
+    expect(late).toMatchObject({ new: 0, duplicates: 1, runs: [] });
+    expect(allRuns(t)).toHaveLength(1);
+    expect(t.audit.entries.at(-1)).toMatchObject({
+      kind: 'alert_duplicate',
+      data: { reason: 'already_resolved' },
+    });
+    // A firing that starts after the episode ended is a new episode, with its own run.
+    const next = t.receiver.receive([firing(recallLabels(), T0 + 100_000)], 'alertmanager-a');
+    expect(next).toMatchObject({ new: 1 });
+    expect(next.runs).toHaveLength(1);
+  });
+
   it('starts nothing when the resolved notification overtakes the firing one', async () => {
     const t = await start({ runbooks: approval });
     expect(t.receiver.receive([resolved(recallLabels(), T0)], 'alertmanager')).toMatchObject({

@@ -107,12 +107,18 @@ export class AlertReceiver {
       status: alert.status,
     });
 
+    // The episode a delivery belongs to: the exact (fingerprint, startsAt), else one within the merge
+    // window — an unresolved one, or a resolved one that had not ended yet at `startsAt` (the other HA
+    // replica's, or a retried, delivery of an episode already resolved; a new episode starts after the
+    // previous one ended).
     const known = (startsAt: number): EpisodeRow | undefined => {
       const exact = rows.getEpisode(fingerprint, startsAt);
       if (exact !== undefined || this.mergeWindowMs === 0) return exact;
-      return rows
-        .firingEpisodesOf(fingerprint)
-        .find((e) => Math.abs(e.startsAt - startsAt) <= this.mergeWindowMs);
+      const near = rows.episodesNear(fingerprint, startsAt, this.mergeWindowMs);
+      return (
+        near.find((e) => e.status === 'firing') ??
+        near.find((e) => startsAt <= (e.endsAt ?? e.resolvedAt ?? Number.POSITIVE_INFINITY))
+      );
     };
 
     if (alert.status === 'firing') {

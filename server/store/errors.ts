@@ -9,3 +9,14 @@ export class StoreError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * Whether `error` is SQLite's "database or disk is full" (SQLITE_FULL): the data dir's filesystem has no
+ * space left. Nothing of the failed write was stored; it succeeds again once space is freed.
+ */
+export function isDiskFull(error: unknown): boolean {
+  for (let e: unknown = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === 'SQLITE_FULL') return true;
+  }
+  return false;
+}

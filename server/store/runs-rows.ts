@@ -341,6 +341,16 @@ export class RunRows {
     ).map(episodeFromRow);
   }
 
+  /** Episodes of one label set, firing or resolved, starting within `windowMs` of `startsAt` (nearest first). */
+  episodesNear(fingerprint: string, startsAt: number, windowMs: number): EpisodeRow[] {
+    return (
+      this.stmt(
+        'SELECT * FROM alert_episodes WHERE fingerprint = ? AND starts_at BETWEEN ? AND ? ' +
+          'ORDER BY abs(starts_at - ?), starts_at DESC',
+      ).all(fingerprint, startsAt - windowMs, startsAt + windowMs, startsAt) as Row[]
+    ).map(episodeFromRow);
+  }
+
   /** Firing episodes of one alert name, any labels. */
   firingEpisodesNamed(alertname: string): EpisodeRow[] {
     return (
