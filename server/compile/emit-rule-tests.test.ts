@@ -1,21 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  breachRatio,
-  chooseValues,
-  emitRuleTests,
-  goFixed,
-  goGeneral,
-  humanizeDuration,
-  regexExamples,
-  renderValue,
-  solveLabels,
-} from './emit-rule-tests.js';
-import { alertRules } from './emit-rules.js';
+import { breachRatio } from './burn-tests.js';
+import { emitRuleTests } from './emit-rule-tests.js';
+import { chooseValues } from './threshold-tests.js';
+import { alertRules, generatedHeader } from './emit-rules.js';
 import { DEFAULT_SETTINGS } from './ir.js';
 import type { RatioObjective, SlaPlan } from './ir.js';
 import { allFixturePlans, checkoutPlan, recsPlan } from './test-support/fixtures.js';
+import { toYaml, type YamlValue } from './yaml-out.js';
 
 interface TestFile {
   rule_files: string[];
@@ -35,116 +28,8 @@ interface TestFile {
 
 const emit = (plan: SlaPlan) => emitRuleTests(plan, DEFAULT_SETTINGS, `${plan.name}.rules.yaml`);
 const load = (plan: SlaPlan) => parse(emit(plan).text) as TestFile;
-
-describe('Go number formatting', () => {
-  it.each([
-    [1000, 1, '1000.0'],
-    [12.25, 1, '12.2'],
-    [0.25, 1, '0.2'],
-    [0.35, 1, '0.3'],
-    [0.05, 1, '0.1'],
-    [99.95, 1, '100.0'],
-    [0, 1, '0.0'],
-    [-1.5, 0, '-2'],
-    [333.3333333333333, 1, '333.3'],
-  ])('goFixed(%s, %s) = %s', (v, prec, expected) => {
-    expect(goFixed(v, prec)).toBe(expected);
-  });
-
-  it.each([
-    [0.25, '0.25'],
-    [30, '30'],
-    [5000, '5000'],
-    [50000, '5e+04'],
-    [12345, '1.234e+04'],
-    [1234.5, '1234'],
-    [1235.5, '1236'],
-    [0.0001234, '0.0001234'],
-    [0.00001234, '1.234e-05'],
-    [0, '0'],
-    [1e21, '1e+21'],
-    [45.00000000000001, '45'],
-    [99.995, '100'],
-    [99.985, '99.98'],
-    [-0.5, '-0.5'],
-    [NaN, 'NaN'],
-    [Infinity, '+Inf'],
-  ])('goGeneral(%s, 4) = %s', (v, expected) => {
-    expect(goGeneral(v, 4)).toBe(expected);
-  });
-
-  it.each([
-    [600, '10m 0s'],
-    [3600, '1h 0m 0s'],
-    [90061, '1d 1h 1m 1s'],
-    [1.5, '1.5s'],
-    [0.03, '30ms'],
-    [0.0000015, '1.5us'],
-    [0, '0s'],
-    [-5, '-5s'],
-    [Infinity, '+Inf'],
-  ])('humanizeDuration(%s) = %s', (v, expected) => {
-    expect(humanizeDuration(v)).toBe(expected);
-  });
-
-  it('renders each value style as the rules template does', () => {
-    expect(renderValue('percent', 0.45)).toBe('45%');
-    expect(renderValue('duration', 600)).toBe('10m 0s');
-    expect(renderValue('number', 0.5)).toBe('0.5');
-    expect(renderValue('burn-rate', 1 / 0.001)).toBe('1000.0');
-  });
-});
-
-describe('label values for custom selectors', () => {
-  it.each([
-    ['5..', ['5xx']],
-    ['a|b(c|d)e', ['a', 'bce']],
-    ['[0-9]+', ['0']],
-    ['\\d{3}', ['000']],
-    ['.*', ['']],
-    ['(?:get|post)_total', ['get_total']],
-    ['(?P<x>a)', []],
-    ['a[', []],
-  ])('examples of /%s/', (pattern, expected) => {
-    expect(regexExamples(pattern)).toEqual(expected);
-  });
-
-  it('finds a series both selectors match', () => {
-    expect(
-      solveLabels([
-        [
-          { name: '__name__', op: '=', value: 'http_requests_total' },
-          { name: 'code', op: '=~', value: '5..' },
-        ],
-        [
-          { name: '__name__', op: '=', value: 'http_requests_total' },
-          { name: 'job', op: '=', value: 'x' },
-        ],
-      ]),
-    ).toEqual({ __name__: 'http_requests_total', code: '5xx', job: 'x' });
-  });
-
-  it('finds a series the total selects and the errors do not', () => {
-    const errors = [
-      { name: 'job', op: '=', value: 'x' },
-      { name: 'code', op: '=~', value: '5..' },
-    ] as const;
-    expect(solveLabels([[{ name: 'job', op: '=', value: 'x' }]], [errors])).toEqual({
-      job: 'x',
-      code: '200',
-    });
-    expect(
-      solveLabels([[{ name: 'a', op: '!~', value: '.+' }]], [[{ name: 'b', op: '!=', value: 'v' }]]),
-    ).toEqual({ b: 'v' });
-  });
-
-  it('gives up when nothing simple fits', () => {
-    expect(
-      solveLabels([[{ name: 'a', op: '=', value: '1' }], [{ name: 'a', op: '=', value: '2' }]]),
-    ).toBeUndefined();
-    expect(solveLabels([[{ name: 'a', op: '=~', value: 'q{3}z' }]])).toEqual({ a: 'qqqz' });
-  });
-});
+const header = (plan: SlaPlan) =>
+  generatedHeader(plan.source, 'Run with `promtool test rules` on this file.');
 
 describe('scenario model', () => {
   it('counts bad events over the part of a window that holds data', () => {
@@ -196,6 +81,32 @@ describe('emitRuleTests', () => {
       for (const group of file.tests) expect(group.interval).toBe('1m');
     },
   );
+
+  // The file is written line by line (rule-test-yaml.ts) for speed; it must be what the general writer
+  // gives for the same data, byte for byte.
+  it.each(allFixturePlans().map((p) => [p.name, p] as const))(
+    '%s: writes exactly what toYaml writes for the same data',
+    (_, plan) => {
+      const { text } = emit(plan);
+      expect(toYaml(parse(text) as YamlValue, header(plan))).toBe(text);
+    },
+  );
+
+  it('writes any names and labels as toYaml would', () => {
+    const plan = recsPlan();
+    const anyText = fc.oneof(
+      fc.string({ minLength: 1 }),
+      fc.constantFrom('true', 'no', '0.5', '- x', 'a: b', 'a #b', 'trail ', '"q"', '{{ x }}', 'é×≥'),
+    );
+    fc.assert(
+      fc.property(anyText, anyText, anyText, (name, service, team) => {
+        const odd: SlaPlan = { ...plan, name, service, labels: { ...plan.labels, team } };
+        const { text } = emit(odd);
+        expect(toYaml(parse(text) as YamlValue, header(odd))).toBe(text);
+      }),
+      { numRuns: 60 },
+    );
+  });
 
   it('is deterministic', () => {
     expect(emit(recsPlan()).text).toBe(emit(recsPlan()).text);

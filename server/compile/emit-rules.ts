@@ -74,6 +74,7 @@ export function parseTextTemplate(template: TextTemplate, valueFormat: ValueForm
 }
 
 function escapeTemplateText(text: string): string {
+  if (!text.includes('{{') && !text.includes('}}')) return text;
   return text.replace(/\{\{|\}\}/g, (m) => `{{ "${m}" }}`);
 }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isPlainSafe, toYaml, type YamlValue } from './yaml-out.js';
+import { isPlainSafe, toYaml, yamlKey, yamlScalar, type YamlValue } from './yaml-out.js';
 
 const text = fc.oneof(
   fc.string(),
@@ -111,4 +111,26 @@ describe('isPlainSafe', () => {
       expect(isPlainSafe(text)).toBe(true);
     },
   );
+});
+
+describe('yamlKey and yamlScalar', () => {
+  it('write keys and scalars as toYaml does', () => {
+    fc.assert(
+      fc.property(text, leaf, (key, value) => {
+        expect(toYaml({ [key]: value })).toBe(`${yamlKey(key)}: ${yamlScalar(value)}\n`);
+      }),
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
+    );
+  });
+
+  it('quote the same key the same way on every call (they are remembered)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect([yamlKey('expr'), yamlKey('yes'), yamlKey('a: b'), yamlKey('')]).toEqual([
+        'expr',
+        '"yes"',
+        '"a: b"',
+        '""',
+      ]);
+    }
+  });
 });

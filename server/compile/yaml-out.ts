@@ -18,7 +18,8 @@ export function isPlainSafe(text: string): boolean {
   return text !== '' && !UNSAFE.test(text);
 }
 
-function scalar(value: string | number | boolean | null): string {
+/** A scalar as `toYaml` writes it: plain when that reads back the same, JSON-quoted otherwise. */
+export function yamlScalar(value: string | number | boolean | null): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
@@ -28,6 +29,22 @@ function scalar(value: string | number | boolean | null): string {
   }
   // JSON's escapes are a subset of YAML's double-quoted escapes.
   return isPlainSafe(value) ? value : JSON.stringify(value);
+}
+
+// Generated files use a few dozen distinct keys (`expr`, `labels`, label names) a million times per 1,000
+// SLAs: remember how each is written, within a bound.
+const KEYS = new Map<string, string>();
+const KEYS_LIMIT = 10_000;
+
+/** A mapping key as `toYaml` writes it. */
+export function yamlKey(key: string): string {
+  let text = KEYS.get(key);
+  if (text === undefined) {
+    if (KEYS.size >= KEYS_LIMIT) KEYS.clear();
+    text = isPlainSafe(key) ? key : JSON.stringify(key);
+    KEYS.set(key, text);
+  }
+  return text;
 }
 
 function isEmptyCollection(value: YamlValue): boolean {
@@ -68,7 +85,7 @@ function write(
   for (const k in value) {
     const v = value[k];
     if (v === undefined) continue;
-    const key = isPlainSafe(k) ? k : JSON.stringify(k);
+    const key = yamlKey(k);
     if (isNested(v)) {
       out.push(`${prefix}${key}:`);
       write(v, inner, inner, out);
@@ -82,7 +99,7 @@ function write(
 function inline(value: YamlValue): string {
   if (Array.isArray(value)) return '[]';
   if (value !== null && typeof value === 'object') return '{}';
-  return scalar(value);
+  return yamlScalar(value);
 }
 
 /** Writes a value as a YAML document (block style, two-space indentation, trailing newline). */

@@ -67,20 +67,22 @@ export function parseDuration(input: unknown): UnitResult {
 }
 
 /** Formats milliseconds as a Prometheus duration (`1h30m`, `250ms`, `30d`); zero is `0s`. */
+// Prometheus accepts y, w, d, h, m, s, ms; leaving out weeks (which divide exactly only sometimes) keeps
+// `30d` readable. A constant: formatDuration runs for every rule written.
+const DURATION_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['d', UNIT_MS.d],
+  ['h', UNIT_MS.h],
+  ['m', UNIT_MS.m],
+  ['s', UNIT_MS.s],
+  ['ms', UNIT_MS.ms],
+];
+
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot format duration ${ms}`);
   if (ms === 0) return '0s';
   let rest = Math.round(ms);
   let out = '';
-  // Prometheus accepts y, w, d, h, m, s, ms; weeks only when they divide exactly keeps `30d` readable.
-  const units: Array<[string, number]> = [
-    ['d', UNIT_MS.d],
-    ['h', UNIT_MS.h],
-    ['m', UNIT_MS.m],
-    ['s', UNIT_MS.s],
-    ['ms', UNIT_MS.ms],
-  ];
-  for (const [name, size] of units) {
+  for (const [name, size] of DURATION_UNITS) {
     if (rest >= size) {
       const count = Math.floor(rest / size);
       out += `${count}${name}`;
