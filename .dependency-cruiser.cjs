@@ -1,6 +1,8 @@
 // Layering of server/: imports go one way, top to bottom (see ../shared/BLUEPRINT.md).
-//   lib → sla → compile → signals → store → audit → collector → evaluate → triage → remediate → http → cli → demo → main
+//   lib → sla → compile → signals → store → audit → collector → evaluate → triage → remediate → http → prometheus → cli → demo → main
 // audit sits right after store: it is a signed append-only log that remediation (and triage) write to.
+// prometheus (Prometheus as the data source) sits above http: it implements the HTTP layer's read views
+// (EvaluationView, the series query) and reuses its validation and error answers.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layers = [
   'lib',
@@ -14,6 +16,7 @@ const layers = [
   'triage',
   'remediate',
   'http',
+  'prometheus',
   'cli',
   'demo',
 ];
@@ -55,7 +58,7 @@ module.exports = {
       name: 'no-tests-in-production',
       comment: 'production code never imports tests or their helpers',
       severity: 'error',
-      from: { pathNot: '\\.test\\.tsx?$|/test-support/' },
+      from: { pathNot: '\\.test\\.tsx?$|/test-support/|^chaos/' },
       to: { path: '\\.test\\.tsx?$|/test-support/' },
     },
     {
@@ -70,7 +73,7 @@ module.exports = {
       comment: 'the server serves the built dashboard from dist/web; it never imports the app or its tests',
       severity: 'error',
       from: { path: '^server/' },
-      to: { path: '^(web|e2e)/' },
+      to: { path: '^(web|e2e|chaos)/' },
     },
     {
       name: 'not-to-unresolvable',

@@ -14,10 +14,11 @@ import { openStore } from './store/store.js';
 import { SignalReader } from './collector/derived.js';
 import { Evaluator } from './evaluate/evaluator.js';
 import type { Evaluation, SlaStatus } from './evaluate/types.js';
-import { createApp } from './http/app.js';
+import { createApp, dataSourceJson, type DataSourceState, type EvaluationView } from './http/app.js';
 import { dashboardRouter } from './http/dashboard.js';
 import { Authenticator, bootstrapAdminToken } from './http/auth.js';
 import type { ServerConfig } from './http/config.js';
+import { ApiError } from './http/errors.js';
 import { createServerMetrics } from './http/metrics.js';
 import { EventHub } from './http/sse.js';
 import { startTracing, TracedCollector, tracer } from './http/tracing.js';
@@ -37,6 +38,9 @@ import { runbookRouter } from './http/runbook-routes.js';
 import { triageRouter } from './http/triage-routes.js';
 import { DemoSimulator, httpIngestClient, type IngestClient } from './demo/simulator.js';
 import { demoRouter } from './demo/router.js';
+import { PrometheusClient } from './prometheus/client.js';
+import { PrometheusSource } from './prometheus/source.js';
+import { querySeriesFromPrometheus } from './prometheus/series.js';
 
 export const DATABASE_FILE = 'slactl.db';
 /** The environment name the demo target's in-process token is read from (never set outside). */
@@ -66,8 +70,15 @@ export interface RunningServer {
   port: number;
   /** The first-start admin token and its file, when slactl manages one. */
   admin?: { token: string; file: string; created: boolean };
-  /** Runs one evaluation cycle now (the loop calls the same). */
+  /**
+   * Runs one evaluation cycle of the embedded evaluator now (the loop calls the same); undefined with
+   * Prometheus as the data source, where `refresh` polls it.
+   */
   evaluateNow(): Evaluation | undefined;
+  /** One cycle of whichever source serves statuses and alerts: an evaluation, or a poll of Prometheus. */
+  refresh(): Promise<void>;
+  /** The data source's state, as /api/v1/slas reports it. */
+  dataSource(): DataSourceState;
   demo?: DemoSimulator;
   /** Remediation runs (tests drive it with `settle()` when loops are off). */
   engine: RunEngine;
@@ -135,16 +146,64 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       );
     flushIngest = () => collector.flush();
     const reader = new SignalReader(store);
-    const evaluator = new Evaluator({ plans, settings: options.compileSettings, store, reader });
     const metrics = createServerMetrics();
+    // With Prometheus as the data source, statuses and alerts are read from it and the embedded evaluator
+    // does not run: its alerts would reach remediation a second time beside Alertmanager's.
+    const prometheusClient = config.prometheus
+      ? new PrometheusClient({
+          url: config.prometheus.url,
+          headers: config.prometheus.headers,
+          timeoutMs: config.prometheus.timeoutMs,
+          ...(config.prometheus.bearerTokenFile !== undefined
+            ? { bearerTokenFile: config.prometheus.bearerTokenFile }
+            : {}),
+        })
+      : undefined;
+    const source = prometheusClient
+      ? new PrometheusSource({
+          plans,
+          settings: options.compileSettings,
+          client: prometheusClient,
+          log: log.child({ component: 'prometheus' }),
+          registry: metrics.registry,
+        })
+      : undefined;
+    const evaluator = source
+      ? undefined
+      : new Evaluator({ plans, settings: options.compileSettings, store, reader });
     const hub = new EventHub();
     let lastEvaluation: Evaluation | undefined;
     let ready = false;
     let draining = false;
     const lastStatus = new Map<string, string>();
 
-    const evaluateNow = (): Evaluation | undefined =>
-      tracer.startActiveSpan('evaluate', (span) => {
+    const view: EvaluationView & { dataSource(): DataSourceState } = source
+      ? {
+          alerts: () => source.alerts(),
+          statuses: () => source.statuses(),
+          lastEvaluatedAt: () => source.lastEvaluatedAt(),
+          dataSource: () => source.dataSource(),
+        }
+      : {
+          alerts: () => evaluator?.alerts() ?? [],
+          statuses: () => evaluator?.statuses() ?? [],
+          lastEvaluatedAt: () => lastEvaluation?.at,
+          dataSource: () => {
+            const at = lastEvaluation?.at;
+            return {
+              kind: 'embedded',
+              healthy: lastEvaluation !== undefined && lastEvaluation.errors.length === 0,
+              ...(at !== undefined ? { lastSuccessAt: at, lastAttemptAt: at } : {}),
+              ...(lastEvaluation !== undefined && lastEvaluation.errors.length > 0
+                ? { error: lastEvaluation.errors.map((e) => `${e.sla}: ${e.message}`).join('; ') }
+                : {}),
+            };
+          },
+        };
+
+    const evaluateNow = (): Evaluation | undefined => {
+      if (evaluator === undefined) return undefined;
+      return tracer.startActiveSpan('evaluate', (span) => {
         const end = metrics.evaluationDuration.startTimer();
         try {
           const evaluation = evaluator.evaluate(clock.now());
@@ -155,7 +214,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
             metrics.evaluationErrors.inc();
             log.error({ sla: e.sla, err: e.message }, 'evaluating an SLA failed');
           }
-          publish(evaluation);
+          publish(evaluation, true);
           ready = !draining;
           return evaluation;
         } catch (error) {
@@ -170,8 +229,51 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           span.end();
         }
       });
+    };
 
-    const publish = (evaluation: Evaluation): void => {
+    // Polling Prometheus: one poll at a time (a slow Prometheus skips cycles rather than piling them up);
+    // the server is ready once the first poll ended, answered or not: it then serves what it has, stale
+    // or empty, and says so in dataSource.
+    let polling: Promise<void> | undefined;
+    let lastHealthy: boolean | undefined;
+    const pollNow = (): Promise<void> => {
+      if (source === undefined) return Promise.resolve();
+      polling ??= tracer
+        .startActiveSpan('evaluate', async (span) => {
+          const end = metrics.evaluationDuration.startTimer();
+          try {
+            const result = await source.poll(clock.now());
+            span.setAttribute('slactl.slas', plans.length);
+            span.setAttribute('slactl.transitions', result.transitions.length);
+            if (!result.healthy) {
+              span.setStatus({ code: SpanStatusCode.ERROR, message: result.errors[0]?.message ?? '' });
+            }
+            if (!draining) publish(result, false);
+            if (lastHealthy !== result.healthy) {
+              lastHealthy = result.healthy;
+              hub.publish({ event: 'dataSource', data: dataSourceJson(source.dataSource()) });
+            }
+          } catch (error) {
+            // poll() answers failures as data; anything else is a bug, logged, and the loop goes on.
+            metrics.evaluationErrors.inc();
+            span.recordException(error as Error);
+            log.error({ err: error }, 'polling Prometheus failed');
+          } finally {
+            end();
+            span.end();
+            ready = !draining;
+          }
+        })
+        .finally(() => {
+          polling = undefined;
+        });
+      return polling;
+    };
+
+    const publish = (
+      evaluation: Pick<Evaluation, 'alerts' | 'transitions' | 'statuses'>,
+      toReceiver: boolean,
+    ): void => {
       const active = evaluation.alerts;
       metrics.alertsActive.set({ state: 'firing' }, active.filter((a) => a.state === 'firing').length);
       metrics.alertsActive.set({ state: 'pending' }, active.filter((a) => a.state === 'pending').length);
@@ -196,6 +298,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         }
       }
       // The embedded evaluator's alerts take the Alertmanager receiver's path: one episode, one run.
+      // Prometheus' alerts reach remediation through Alertmanager (POST /api/v1/alertmanager) only.
+      if (!toReceiver) return;
       const inbound = evaluation.transitions
         .map((t) => alertFromTransition(t, annotationsOf(evaluation, t.fingerprint)))
         .filter((a): a is InboundAlert => a !== undefined);
@@ -234,10 +338,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const triagePath = (alert: InboundAlert): Record<string, unknown> | undefined => {
       if (tree === undefined) return undefined;
       const sla = alert.labels.sla;
-      const status = evaluator.statuses().find((s) => s.name === sla);
+      const status = view.statuses().find((s) => s.name === sla);
       if (sla === undefined || status === undefined) return undefined;
       const plan = planByName.get(sla);
-      const result = triage(tree, { status, alerts: evaluator.alerts(), ...(plan ? { plan } : {}) });
+      const result = triage(tree, { status, alerts: view.alerts(), ...(plan ? { plan } : {}) });
       return {
         sla,
         outcome: result.outcome,
@@ -276,11 +380,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       hub,
       now: () => clock.now(),
       isReady: () => ready && !draining,
-      evaluation: {
-        alerts: () => evaluator.alerts(),
-        statuses: () => evaluator.statuses(),
-        lastEvaluatedAt: () => lastEvaluation?.at,
-      },
+      evaluation: view,
+      ...(prometheusClient
+        ? {
+            seriesQuery: async (query: Record<string, unknown>, now: number) => {
+              try {
+                return await querySeriesFromPrometheus(prometheusClient, plans, query, now);
+              } catch (error) {
+                if (error instanceof ApiError && error.status === 502) source?.countFailure('series');
+                throw error;
+              }
+            },
+          }
+        : {}),
       extraRouters: [
         auditRouter(audit, { read: auth.require('read') }),
         remediationRouter({ engine, receiver, auth, now: () => clock.now() }),
@@ -289,7 +401,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           ? [
               triageRouter({
                 read: auth.require('read'),
-                latest: () => ({ alerts: evaluator.alerts(), statuses: evaluator.statuses() }),
+                latest: () => ({ alerts: view.alerts(), statuses: view.statuses() }),
                 tree,
                 plans,
               }),
@@ -328,10 +440,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     for (const problem of [...targets.actionProblems(runbooks), ...targets.secretProblems()])
       log.warn({ problem }, 'remediation configuration: an action cannot run');
 
-    evaluateNow();
+    if (source) {
+      log.info(
+        { url: source.url, slas: plans.length },
+        'reading statuses, alerts and series from Prometheus',
+      );
+      void pollNow();
+    } else {
+      evaluateNow();
+    }
     const timers: NodeJS.Timeout[] = [];
     if (loops) {
-      timers.push(setInterval(evaluateNow, config.evaluationIntervalMs));
+      timers.push(
+        setInterval(() => {
+          if (source) void pollNow();
+          else evaluateNow();
+        }, config.evaluationIntervalMs),
+      );
       timers.push(
         setInterval(() => {
           try {
@@ -355,6 +480,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         draining = true;
         ready = false;
         for (const t of timers) clearInterval(t);
+        source?.close();
+        await polling;
         await demo?.stop();
         hub.close();
         await new Promise<void>((resolve) => {
@@ -376,6 +503,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ? { admin: { token: adminToken.secret, file: adminToken.file, created: adminToken.created } }
         : {}),
       evaluateNow,
+      refresh: async () => {
+        if (source) await pollNow();
+        else evaluateNow();
+      },
+      dataSource: () => view.dataSource(),
       ...(demo ? { demo } : {}),
       engine,
       audit,
@@ -388,11 +520,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 }
 
 /** The annotations of the alert an evaluator transition belongs to (resolved ones keep none). */
-function annotationsOf(evaluation: Evaluation, fingerprint: string): Record<string, string> {
+function annotationsOf(evaluation: Pick<Evaluation, 'alerts'>, fingerprint: string): Record<string, string> {
   return evaluation.alerts.find((a) => a.fingerprint === fingerprint)?.annotations ?? {};
 }
 
 /** What makes a status worth an event: its verdicts, not every small move of a measured value. */
 function statusKey(status: SlaStatus): string {
-  return JSON.stringify([status.status, status.dimensions, status.alerts]);
+  // The error too: a data source that fails (or recovers) changes what the dashboard must say.
+  return JSON.stringify([status.status, status.dimensions, status.alerts, status.error ?? null]);
 }

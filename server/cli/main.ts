@@ -44,6 +44,8 @@ Commands:
       --slas <path>             SLA file or folder (default slas)
       --demo | --no-demo        run the demo simulator or not (default: run it)
       --log-level <level>       fatal error warn info debug trace silent
+      --prometheus-url <url>    read statuses, alerts and series from Prometheus'
+                                HTTP API instead of the embedded evaluator
       --config <file>           settings file (default slactl.yaml)
   replay --signals <file.ndjson> [--slas <path>] [--sla <name>]
                                 run recorded signals through the evaluator and
@@ -177,6 +179,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
         demo: { type: 'boolean' },
         'no-demo': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'prometheus-url': { type: 'string' },
         config: { type: 'string' },
       });
       if (values.help) return help(io);
@@ -189,6 +192,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
           dataDir: str(values['data-dir']),
           slas: str(values.slas),
           logLevel: str(values['log-level']),
+          prometheusUrl: str(values['prometheus-url']),
           demo: values['no-demo'] === true ? false : values.demo === true ? true : undefined,
         }).filter(([, v]) => v !== undefined),
       );

@@ -101,6 +101,9 @@ export async function serveCommand(io: Io, options: ServeOptions): Promise<numbe
     '',
     `  slactl control plane is running at ${server.url}`,
     `  SLAs: ${plans.length} from ${slaPath} · runbooks: ${ops.runbooks.length} · triage: ${ops.tree ? 'on' : 'off'} · store: ${path.relative(io.cwd, config.dataDir) || '.'} · demo: ${config.demo ? 'on' : 'off'}`,
+    config.prometheus
+      ? `  Data source: Prometheus at ${config.prometheus.url} (its alerts reach remediation through Alertmanager)`
+      : '  Data source: the embedded evaluator',
   ];
   if (server.admin) {
     lines.push(

@@ -16,15 +16,45 @@ import { clearedSessionCookie, sessionCookie, type Authenticator } from './auth.
 import type { ServerConfig } from './config.js';
 import { ApiError, errorHandler, sendError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
-import { querySeries, QUERY_SIGNALS } from './series-query.js';
+import { querySeries, QUERY_SIGNALS, type QueryResult } from './series-query.js';
 import type { EventHub } from './sse.js';
 import { tracer } from './tracing.js';
 
-/** What the HTTP layer reads from the evaluator. */
+/** Where statuses and alerts come from, and whether that source answers (docs/api.md#data-source). */
+export interface DataSourceState {
+  /** `embedded`: slactl's evaluator over its own store; `prometheus`: read from Prometheus' HTTP API. */
+  kind: 'embedded' | 'prometheus';
+  /** The Prometheus API's base URL (prometheus only). */
+  url?: string;
+  /** False while the source fails: what is served is the last good answer (stale but available). */
+  healthy: boolean;
+  /** When the source last answered in full (ms since the epoch). */
+  lastSuccessAt?: number;
+  /** When it was last asked. */
+  lastAttemptAt?: number;
+  /** What is failing, while it fails. */
+  error?: string;
+}
+
+/** What the HTTP layer reads from the evaluator (or the Prometheus data source standing in for it). */
 export interface EvaluationView {
   alerts(): AlertInstance[];
   statuses(): SlaStatus[];
   lastEvaluatedAt(): number | undefined;
+  /** Default: the embedded evaluator, healthy once it evaluated. */
+  dataSource?(): DataSourceState;
+}
+
+/** The data source state as the API writes it: times in RFC 3339, null when unknown. */
+export function dataSourceJson(state: DataSourceState) {
+  return {
+    kind: state.kind,
+    ...(state.url !== undefined ? { url: state.url } : {}),
+    healthy: state.healthy,
+    lastSuccessAt: isoOrNull(state.lastSuccessAt),
+    lastAttemptAt: isoOrNull(state.lastAttemptAt),
+    ...(state.error !== undefined ? { error: state.error } : {}),
+  };
 }
 
 export interface AppDeps {
@@ -43,6 +73,11 @@ export interface AppDeps {
   isReady: () => boolean;
   /** Routers of optional parts (the demo), mounted before the 404 handler. */
   extraRouters?: Router[];
+  /**
+   * Answers GET /api/v1/signals/query from elsewhere (Prometheus' query_range); default: the store.
+   * Validation errors are ApiErrors, as querySeries throws them.
+   */
+  seriesQuery?: (query: Record<string, unknown>, now: number) => Promise<QueryResult>;
 }
 
 /** A dashboard session lasts a week (an on-call rotation); revoking the token ends it at once. */
@@ -280,8 +315,22 @@ export function createApp(deps: AppDeps): express.Express {
   const read = auth.require('read');
   const planByName = new Map(deps.plans.map((p) => [p.name, p]));
 
+  const dataSource = (): DataSourceState => {
+    if (deps.evaluation.dataSource !== undefined) return deps.evaluation.dataSource();
+    const at = deps.evaluation.lastEvaluatedAt();
+    return {
+      kind: 'embedded',
+      healthy: at !== undefined,
+      ...(at !== undefined ? { lastSuccessAt: at, lastAttemptAt: at } : {}),
+    };
+  };
+
   app.get('/api/v1/slas', read, (_req, res) => {
-    res.json({ data: deps.evaluation.statuses(), evaluatedAt: isoOrNull(deps.evaluation.lastEvaluatedAt()) });
+    res.json({
+      data: deps.evaluation.statuses(),
+      evaluatedAt: isoOrNull(deps.evaluation.lastEvaluatedAt()),
+      dataSource: dataSourceJson(dataSource()),
+    });
   });
 
   app.get('/api/v1/slas/:name', read, (req, res, next) => {
@@ -310,11 +359,13 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'success', data: { alerts: deps.evaluation.alerts().map(prometheusAlert) } });
   });
 
-  app.get('/api/v1/signals/query', read, (req, res, next) => {
+  app.get('/api/v1/signals/query', read, async (req, res, next) => {
     try {
-      res.json({
-        data: querySeries(deps.store, deps.reader, deps.plans, req.query, deps.now()),
-      });
+      const data =
+        deps.seriesQuery === undefined
+          ? querySeries(deps.store, deps.reader, deps.plans, req.query, deps.now())
+          : await deps.seriesQuery(req.query, deps.now());
+      res.json({ data });
     } catch (error) {
       next(error);
     }
@@ -325,7 +376,14 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.get('/api/v1/events', auth.require('read', { allowQueryToken: true }), (req, res) => {
     deps.hub.connect(req, res, [
-      { event: 'snapshot', data: { statuses: deps.evaluation.statuses(), alerts: deps.evaluation.alerts() } },
+      {
+        event: 'snapshot',
+        data: {
+          statuses: deps.evaluation.statuses(),
+          alerts: deps.evaluation.alerts(),
+          dataSource: dataSourceJson(dataSource()),
+        },
+      },
     ]);
   });
 

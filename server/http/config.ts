@@ -13,6 +13,20 @@ export interface ServerLimits {
   maxConcurrentIngest: number;
 }
 
+/** Prometheus as the data source (`slactl serve --prometheus-url`, docs/prometheus.md). */
+export interface PrometheusConfig {
+  /** Base URL of the HTTP API, path prefix included (Thanos Query, Mimir's `/prometheus`). */
+  url: string;
+  /** Extra headers on every request (`X-Scope-OrgID` for Mimir). */
+  headers: Record<string, string>;
+  /** Absolute path of a file holding a bearer token, read at each request. */
+  bearerTokenFile?: string;
+  timeoutMs: number;
+}
+
+/** slactl.yaml `server.prometheus`, typed and positioned by sla/settings.ts (`timeout` in ms). */
+export type PrometheusFileSettings = NonNullable<NonNullable<Settings['server']>['prometheus']>;
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -26,6 +40,8 @@ export interface ServerConfig {
   publicMetrics: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: ServerLimits;
+  /** Read statuses, alerts and series from Prometheus instead of the embedded evaluator. */
+  prometheus?: PrometheusConfig;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -43,7 +59,31 @@ export interface ServeFlags {
   slas?: string;
   demo?: boolean;
   logLevel?: string;
+  prometheusUrl?: string;
 }
+
+/** The default timeout of one request to Prometheus. */
+export const DEFAULT_PROMETHEUS_TIMEOUT_MS = 10_000;
+
+/** Checks a Prometheus base URL; the problem in words, or undefined when it is usable. */
+export function baseUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `expected an http:// or https:// URL, got ${JSON.stringify(url)}`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `expected an http:// or https:// URL, got ${JSON.stringify(url)}`;
+  if (parsed.username !== '' || parsed.password !== '')
+    return 'must not carry credentials: use server.prometheus.bearerTokenFile or headers in slactl.yaml';
+  if (parsed.search !== '' || parsed.hash !== '')
+    return `must not have a query string or fragment, got ${JSON.stringify(url)}`;
+  return undefined;
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -127,8 +167,72 @@ export function resolveServerConfig(input: {
     limits: { ...DEFAULT_LIMITS, ...stripUndefined(file.limits ?? {}) },
   };
   if (config.evaluationIntervalMs < 1000) problems.push('evaluationInterval must be at least 1s');
+  const prometheus = resolvePrometheus(
+    file.prometheus,
+    env.SLACTL_PROMETHEUS_URL || undefined,
+    flags.prometheusUrl,
+    input.cwd,
+    problems,
+  );
+  if (prometheus !== undefined) config.prometheus = prometheus;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `server.prometheus` of the file, with the URL from SLACTL_PROMETHEUS_URL or --prometheus-url on top. */
+function resolvePrometheus(
+  file: PrometheusFileSettings | undefined,
+  envUrl: string | undefined,
+  flagUrl: string | undefined,
+  cwd: string,
+  problems: string[],
+): PrometheusConfig | undefined {
+  const sources: Array<[string | undefined, string]> = [
+    [file?.url, 'server.prometheus.url'],
+    [envUrl, 'SLACTL_PROMETHEUS_URL'],
+    [flagUrl, '--prometheus-url'],
+  ];
+  let url: string | undefined;
+  let source = '';
+  for (const [value, name] of sources) {
+    if (value !== undefined) {
+      url = value;
+      source = name;
+    }
+  }
+  if (url === undefined) {
+    if (file !== undefined && Object.keys(file).length > 0)
+      problems.push('server.prometheus: url is required (or give SLACTL_PROMETHEUS_URL or --prometheus-url)');
+    return undefined;
+  }
+  const problem = baseUrlProblem(url);
+  if (problem !== undefined) {
+    problems.push(`${source}: ${problem}`);
+    return undefined;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(file?.headers ?? {})) {
+    if (!HEADER_NAME.test(name))
+      problems.push(`server.prometheus.headers: ${JSON.stringify(name)} is not a header name`);
+    else if (typeof value !== 'string' || /[\r\n\0]/.test(value))
+      problems.push(`server.prometheus.headers.${name}: the value must be one line of text`);
+    else headers[name] = value;
+  }
+  const authorization = Object.keys(headers).find((n) => n.toLowerCase() === 'authorization');
+  if (authorization !== undefined && file?.bearerTokenFile !== undefined)
+    problems.push(`server.prometheus: give either headers.${authorization} or bearerTokenFile, not both`);
+  const timeoutMs = file?.timeout ?? DEFAULT_PROMETHEUS_TIMEOUT_MS;
+  if (!(timeoutMs >= 100) || !Number.isFinite(timeoutMs))
+    problems.push(`server.prometheus.timeout: must be at least 100ms`);
+  return {
+    // The API paths are appended to the base: a trailing slash would double.
+    url: url.replace(/\/+$/, ''),
+    headers,
+    ...(file?.bearerTokenFile !== undefined
+      ? { bearerTokenFile: path.resolve(cwd, file.bearerTokenFile) }
+      : {}),
+    timeoutMs,
+  };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {

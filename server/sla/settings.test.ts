@@ -50,4 +50,31 @@ describe('parseSettings', () => {
       '4:3 unknown_key server.demos',
     ]);
   });
+
+  it('reads server.prometheus and positions its mistakes', () => {
+    const ok = parseSettings(
+      'slactl.yaml',
+      'server:\n  prometheus:\n    url: http://mimir:8080/prometheus\n    headers: { X-Scope-OrgID: team-a }\n    timeout: 5s\n',
+    );
+    expect(ok).toMatchObject({
+      ok: true,
+      value: {
+        server: {
+          prometheus: {
+            url: 'http://mimir:8080/prometheus',
+            headers: { 'X-Scope-OrgID': 'team-a' },
+            timeout: 5_000,
+          },
+        },
+      },
+    });
+    const bad = parseSettings(
+      'slactl.yaml',
+      'server:\n  prometheus:\n    url: prometheus:9090\n    timout: 5s\n',
+    );
+    expect(bad.diagnostics.map((d) => `${d.line}:${d.column} ${d.path}`)).toEqual([
+      '3:10 server.prometheus.url',
+      '4:5 server.prometheus.timout',
+    ]);
+  });
 });

@@ -36,6 +36,26 @@ const serverSchema = z.strictObject({
     .describe('Serve /metrics without a token (for a Prometheus without credentials), default false')
     .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  prometheus: z
+    .strictObject({
+      url: httpUrl
+        .describe(
+          "Base URL of Prometheus' HTTP API, path prefix included; serve statuses, alerts and series from it",
+        )
+        .optional(),
+      headers: z
+        .record(z.string(), z.string())
+        .describe('Extra headers on every request, e.g. X-Scope-OrgID for Mimir')
+        .optional(),
+      bearerTokenFile: z
+        .string()
+        .min(1)
+        .describe('File with a bearer token, read at each request (relative to the working directory)')
+        .optional(),
+      timeout: duration({ description: 'Timeout of one request to Prometheus, default 10s' }).optional(),
+    })
+    .describe('Prometheus (or Thanos Query, Mimir) as the data source instead of the embedded evaluator')
+    .optional(),
   limits: z
     .strictObject({
       maxBodyBytes: positiveInt('Largest ingest body, default 10485760 (10 MiB)').optional(),
