@@ -122,8 +122,16 @@ export function createApp(deps: AppDeps): express.Express {
           url: req.url.replace(/([?&](?:access_token|token)=)[^&]*/g, '$1[redacted]'),
         }),
       },
+      // 502 data_source_unavailable is Prometheus being away, already logged once by the source: a
+      // warning per request, not an error.
       customLogLevel: (_req, res, err) =>
-        err !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+        res.statusCode === 502
+          ? 'warn'
+          : err !== undefined || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'debug',
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
