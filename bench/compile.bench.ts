@@ -1,15 +1,18 @@
 // Benchmark: check and compile 1,000 generated SLAs through the function `slactl compile` uses
 // (compileSources; in memory, no disk writes), and print the figures recorded in docs/benchmarks.md.
-// Three ways, five runs each: on the main thread alone (what `slactl compile` does below
+// Three ways in this process, five runs each: on the main thread alone (what `slactl compile` does below
 // MIN_SOURCES_FOR_WORKERS files, and with --jobs 1); with worker threads started, warmed up and stopped
 // within each run (what it does above); and with one pool of workers kept across the runs, warm like the
-// main thread. Run with `npm run bench:compile`. It measures the compiled JavaScript that bin/slactl.js
+// main thread. Then, as a user meets it, `slactl compile` as one process over the files on disk, three
+// times: writing a fresh folder, then finding it current (reading and comparing every file), with --check.
+// Run with `npm run bench:compile`. It measures the compiled JavaScript that bin/slactl.js
 // runs, so it first builds dist/ (`npm run build`; BENCH_BUILD=0 skips that).
 // Environment: BENCH_SLAS, BENCH_RUNS, BENCH_JOBS (default: the available parallelism), BENCH_BUILD.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type * as Pool from '../server/cli/compile-pool.js';
@@ -84,7 +87,7 @@ async function measure(options: Pool.CompileSourcesOptions): Promise<Run[]> {
       );
     }
     files = outputs.files.size;
-    bytes = [...outputs.files.values()].reduce((n, text) => n + text.length, 0);
+    bytes = [...outputs.files.values()].reduce((n, content) => n + content.length, 0);
   }
   return runs;
 }
@@ -115,6 +118,44 @@ if (JOBS > 1) {
     await pool.close();
   }
 }
+
+/** Wall times of `slactl compile` as a process of its own (start-up, reading, compiling, writing). */
+function cliRuns(): Array<{ label: string; wallMs: number }> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'slactl-bench-compile-'));
+  try {
+    const slas = path.join(work, 'slas');
+    mkdirSync(slas);
+    for (const source of sources) writeFileSync(path.join(slas, path.basename(source.file)), source.text);
+    const ways: Array<[label: string, flags: string[]]> = [
+      ['into an empty folder', []],
+      ['all unchanged', []],
+      ['--check', ['--check']],
+    ];
+    return ways.map(([label, flags]) => {
+      const t0 = performance.now();
+      // In `work`, so that no slactl.yaml of this repository applies: the defaults, as above.
+      execFileSync(
+        process.execPath,
+        [path.join(ROOT, 'bin/slactl.js'), 'compile', 'slas', '--out', 'alerts', ...flags],
+        { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      return { label, wallMs: performance.now() - t0 };
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// The child's own threads (V8 optimises and collects garbage beside it) make /proc/stat useless for
+// telling whether others were busy: the load average is printed instead.
+const cli = cliRuns();
+out(
+  `${'slactl compile, one process each'.padEnd(34)} ${median(cli.map((r) => r.wallMs))
+    .toFixed(0)
+    .padStart(5)} ms median  (${cli.map((r) => `${r.label} ${r.wallMs.toFixed(0)}`).join(', ')}; load ${os
+    .loadavg()[0]!
+    .toFixed(2)})`,
+);
 out(
   `output: ${files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB; * = other processes were busy during the run`,
 );

@@ -1350,7 +1350,9 @@ async function main(): Promise<number> {
   if (outputs === undefined)
     throw new Error(`the generated SLAs do not compile: ${JSON.stringify(load.diagnostics[0])}`);
   const plans = load.slas.map(buildPlan);
-  const ruleTexts = [...outputs.files].filter(([name]) => name.endsWith('.rules.yaml'));
+  const ruleTexts = [...outputs.files]
+    .filter(([name]) => name.endsWith('.rules.yaml'))
+    .map(([name, bytes]): [string, string] => [name, bytes.toString('utf8')]);
   if (ruleTexts.length !== config.slas)
     throw new Error(`expected ${config.slas} rule files, got ${ruleTexts.length}`);
   const names = ruleTexts.map(([name]) => name);

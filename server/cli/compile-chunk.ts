@@ -48,3 +48,24 @@ export function compileChunk(
   });
   return { load, compiled };
 }
+
+/** The memory of a chunk's files, which a worker hands over with its answer rather than copying it. */
+export function transferables(result: ChunkResult): ArrayBuffer[] {
+  return result.compiled.flatMap(({ outputs }) =>
+    outputs.files.map(([, bytes]) => bytes.buffer as ArrayBuffer),
+  );
+}
+
+/**
+ * A chunk's result as a worker's answer delivers it: its files' contents arrive as plain Uint8Arrays
+ * (structured clone does not keep Buffer's class), made Buffers again here without copying.
+ */
+export function revive(result: ChunkResult): ChunkResult {
+  for (const { outputs } of result.compiled) {
+    outputs.files = outputs.files.map(([name, bytes]) => {
+      const raw: Uint8Array = bytes;
+      return [name, Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)];
+    });
+  }
+  return result;
+}

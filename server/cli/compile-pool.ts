@@ -13,6 +13,7 @@ import { buildPlan } from '../compile/plan.js';
 import { checkSlaSources, type LoadResult, type SlaSource } from '../sla/load.js';
 import {
   compileChunk,
+  revive,
   type ChunkReply,
   type ChunkRequest,
   type ChunkResult,
@@ -273,7 +274,7 @@ class CompileWorker {
       this.pending.delete(reply.id);
       if (this.pending.size === 0) this.worker.unref();
       if ('error' in reply) waiting.reject(new Error(`compile worker failed: ${reply.error}`));
-      else waiting.resolve(reply.result);
+      else waiting.resolve(revive(reply.result));
     });
     this.worker.on('error', (error) =>
       this.failAll(new Error(`compile worker failed: ${error.stack ?? error.message}`)),

@@ -1,7 +1,8 @@
 // Reading SLA files for `slactl compile`, apart from checking them, so that the checking can be spread
 // over threads (compile-pool.ts). The same steps as loadSlaFiles in sla/load.ts, which reads and checks
 // in one go.
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../lib/diagnostics.js';
 import { findSlaFiles, type SlaSource } from '../sla/load.js';
@@ -33,8 +34,7 @@ export async function readSlaSources(
     }
   }
   const files = await findSlaFiles(existing, cwd);
-  const sources = await Promise.all(
-    files.map(async (file) => ({ file, text: await readFile(path.resolve(cwd, file), 'utf8') })),
-  );
+  // Synchronously: many small files are read several times faster so than through the thread pool.
+  const sources = files.map((file) => ({ file, text: readFileSync(path.resolve(cwd, file), 'utf8') }));
   return { sources, missing };
 }

@@ -1,18 +1,10 @@
 // The `slactl` command line: parses flags and hands over to one command module.
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { auditCommand } from './audit.js';
-import { budgetCommand } from './budget.js';
-import { COMPILE_FLAGS, compileCommand, compileOptionsFrom } from './compile.js';
-import { diffCommand } from './diff.js';
 import { processIo, UsageError, type Io } from './io.js';
-import { replayCommand } from './replay.js';
-import { runbooksCheckCommand } from './runbooks.js';
-import { schemaCommand } from './schema.js';
-import { serveCommand } from './serve.js';
-import { tokenCommand } from './token.js';
-import { DEFAULT_URL, triageCommand } from './triage.js';
-import { validateCommand } from './validate.js';
+// Each command's module is imported when that command runs: `serve` pulls in the whole server
+// (OpenTelemetry, Express, SQLite), which would add about a second to every `slactl validate` or
+// `slactl compile` that never uses it.
 
 const HELP = `slactl — SLA control plane for real-time AI systems
 
@@ -121,12 +113,14 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
     case 'validate': {
       const { values, positionals } = parse(rest, { format: { type: 'string' } });
       if (values.help) return help(io);
+      const { validateCommand } = await import('./validate.js');
       return validateCommand(io, {
         paths: positionals,
         format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
       });
     }
     case 'compile': {
+      const { COMPILE_FLAGS, compileCommand, compileOptionsFrom } = await import('./compile.js');
       const { values, positionals } = parse(rest, COMPILE_FLAGS);
       if (values.help) return help(io);
       return compileCommand(io, compileOptionsFrom(values, positionals));
@@ -140,6 +134,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       if (values.help) return help(io);
       if (typeof values.base !== 'string' || values.base === '')
         throw new UsageError('diff needs --base <git-ref>, e.g. --base origin/main');
+      const { diffCommand } = await import('./diff.js');
       return diffCommand(io, {
         base: values.base,
         paths: positionals,
@@ -153,6 +148,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       const [name, ...paths] = positionals;
       if (name === undefined)
         throw new UsageError('budget needs the name of an SLA, e.g. slactl budget recommendations');
+      const { budgetCommand } = await import('./budget.js');
       return budgetCommand(io, {
         name,
         paths,
@@ -165,6 +161,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       if (positionals.length > 0) throw new UsageError(`schema takes no arguments, got "${positionals[0]}"`);
       if (values.check === true && typeof values.out !== 'string')
         throw new UsageError('--check needs --out <file>');
+      const { schemaCommand } = await import('./schema.js');
       return schemaCommand(io, {
         check: values.check === true,
         ...(typeof values.out === 'string' ? { out: values.out } : {}),
@@ -196,6 +193,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
           demo: values['no-demo'] === true ? false : values.demo === true ? true : undefined,
         }).filter(([, v]) => v !== undefined),
       );
+      const { serveCommand } = await import('./serve.js');
       return serveCommand(io, {
         flags,
         ...(typeof values.config === 'string' ? { config: values.config } : {}),
@@ -213,6 +211,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       if (values.help) return help(io);
       if (typeof values.signals !== 'string' || values.signals === '')
         throw new UsageError('replay needs --signals <file.ndjson>, a recording of signals with ts');
+      const { replayCommand } = await import('./replay.js');
       return replayCommand(io, {
         signals: values.signals,
         paths: typeof values.slas === 'string' ? [values.slas, ...positionals] : positionals,
@@ -231,6 +230,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       });
       if (values.help) return help(io);
       const [action, ...args] = positionals;
+      const { tokenCommand } = await import('./token.js');
       return tokenCommand(io, {
         action,
         args,
@@ -255,6 +255,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
             : `unknown runbooks action "${action}" (use check)`,
         );
       if (extra.length > 0) throw new UsageError(`runbooks check takes no arguments, got "${extra[0]}"`);
+      const { runbooksCheckCommand } = await import('./runbooks.js');
       return runbooksCheckCommand(io, {
         dir: typeof values.dir === 'string' ? values.dir : 'runbooks',
         alerts: typeof values.alerts === 'string' ? values.alerts : 'alerts',
@@ -271,6 +272,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       if (values.help) return help(io);
       if (positionals.length > 0)
         throw new UsageError(`triage takes no arguments, got "${positionals[0]}" (use --sla <name>)`);
+      const { DEFAULT_URL, triageCommand } = await import('./triage.js');
       return triageCommand(io, {
         url: typeof values.url === 'string' ? values.url : DEFAULT_URL,
         format: oneOf(values.format, ['text', 'json'], '--format', 'text'),
@@ -286,6 +288,7 @@ async function dispatch(io: Io, argv: string[]): Promise<number> {
       });
       if (values.help) return help(io);
       const [action, ...args] = positionals;
+      const { auditCommand } = await import('./audit.js');
       return auditCommand(io, {
         action,
         args,

@@ -167,7 +167,7 @@ describe('operator target outputs', () => {
       'search-rag.prometheusrule.yaml',
     ]);
     for (const [name, text] of outputs.files) {
-      const resource = parse(text) as Resource;
+      const resource = parse(text.toString()) as Resource;
       expect(resource.apiVersion, name).toMatch(/^monitoring\.coreos\.com\/v1(alpha1)?$/);
       expect(isGeneratedName(name, TARGET), name).toBe(true);
       expect(isGeneratedName(name), name).toBe(false);

@@ -22,19 +22,34 @@ import type { CompileSettings, SlaPlan } from './ir.js';
 
 export const ALERTMANAGER_FILE = 'alertmanager.yaml';
 
-/** The generated files (name → content, names relative to the output folder), warnings and errors. */
+/**
+ * The generated files (name → UTF-8 content, names relative to the output folder), warnings and errors.
+ * Contents are bytes, not strings: what gets written or compared with the disk, and kept outside the
+ * JavaScript heap, where the ~90 MiB of 1,000 SLAs' files would otherwise be copied by every
+ * young-generation collection while the rest compiles (15% of the time of `slactl compile`).
+ */
 export interface CompiledOutputs {
-  files: Map<string, string>;
+  files: Map<string, Buffer>;
   warnings: string[];
   /** Errors that only the target finds (an SLA name too long for Kubernetes); none may be written then. */
   diagnostics: Diagnostic[];
 }
 
-/** The files (name, content), warnings and target errors of one SLA. */
+/** The files (name, UTF-8 content), warnings and target errors of one SLA. */
 export interface SlaOutputs {
-  files: Array<[name: string, content: string]>;
+  files: Array<[name: string, content: Buffer]>;
   warnings: string[];
   diagnostics: Diagnostic[];
+}
+
+/**
+ * A generated file's text as UTF-8 bytes in memory of its own: not a slice of Node's shared pool, which a
+ * worker thread's answer would otherwise clone whole for every small file.
+ */
+export function fileBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }
 
 /** Names of the files one SLA compiles into with the prometheus target. */
@@ -54,11 +69,11 @@ export function compileSla(
   if (target.kind === 'prometheus-operator') return compileOperatorSla(plan, settings, target);
   const names = outputNames(plan.name);
   const alerts = alertRules(plan, settings);
-  const files: Array<[string, string]> = [[names.rules, emitRules(plan, settings, alerts)]];
+  const files: Array<[string, Buffer]> = [[names.rules, fileBytes(emitRules(plan, settings, alerts))]];
   const tests = emitRuleTests(plan, settings, names.rules, alerts);
-  files.push([names.tests, tests.text]);
+  files.push([names.tests, fileBytes(tests.text)]);
   const budget = emitBudget(plan);
-  if (budget !== undefined) files.push([names.budget, budget]);
+  if (budget !== undefined) files.push([names.budget, fileBytes(budget)]);
   return { files, warnings: tests.warnings, diagnostics: [] };
 }
 
@@ -67,7 +82,7 @@ function compileOperatorSla(plan: SlaPlan, settings: CompileSettings, target: Op
   if (diagnostics.length > 0) return { files: [], warnings: [], diagnostics };
   const rules = emitRules(plan, settings);
   return {
-    files: [[prometheusRuleFile(plan.name), emitPrometheusRule(plan, rules, target)]],
+    files: [[prometheusRuleFile(plan.name), fileBytes(emitPrometheusRule(plan, rules, target))]],
     warnings: [],
     diagnostics: [],
   };
@@ -83,7 +98,7 @@ export function assembleOutputs(
   target: OutputTarget = PROMETHEUS_TARGET,
 ): CompiledOutputs {
   const sorted = [...compiled].sort((a, b) => a.plan.name.localeCompare(b.plan.name));
-  const files = new Map<string, string>();
+  const files = new Map<string, Buffer>();
   const warnings: string[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const { outputs } of sorted) {
@@ -95,12 +110,12 @@ export function assembleOutputs(
   if (target.kind === 'prometheus-operator') {
     const config = emitAlertmanagerConfig(plans, settings, target);
     if (config !== undefined) {
-      files.set(ALERTMANAGER_CONFIG_FILE, config);
+      files.set(ALERTMANAGER_CONFIG_FILE, fileBytes(config));
       const loopback = loopbackWebhookWarning(settings);
       if (loopback !== undefined) warnings.push(loopback);
     }
   } else {
-    files.set(ALERTMANAGER_FILE, emitAlertmanager(plans, settings));
+    files.set(ALERTMANAGER_FILE, fileBytes(emitAlertmanager(plans, settings)));
   }
   return {
     files: new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b))),
