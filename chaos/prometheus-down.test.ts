@@ -17,6 +17,7 @@ import { freePort } from '../server/test-support/ports.js';
 import { spawnServer } from '../server/test-support/process.js';
 import { startPrometheus, type PrometheusServer } from '../server/test-support/prometheus.js';
 import { REPO } from '../server/test-support/server.js';
+import { launchChromium } from '../e2e/test-support/browser.js';
 import { pollApi, type Polled } from './support/api-poller.js';
 import { cleanups } from './support/cleanup.js';
 import { Api, waitFor } from './support/control-plane.js';
@@ -228,6 +229,15 @@ describe('chaos: Prometheus (the data source) goes down', () => {
         `event stream, ingest client (${OWN_BATCH} signals every ${POLL_INTERVAL_MS} ms)`,
     );
 
+    // The dashboard itself, in Debian's Chromium, signed in with the read token: open through the fault.
+    const browser = await launchChromium();
+    defer(() => browser.close());
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${proc.url}/login?token=${encodeURIComponent(readToken)}`);
+    await page.locator(`article[data-sla="${SLA}"]`).waitFor({ timeout: 15_000 });
+    const bannerBefore = await page.getByTestId('data-source-banner').count();
+    inv.did('the dashboard open in Chromium (signed in with the read token), its SLA cards shown');
+
     // --- the outage ---------------------------------------------------------------------------------
     // Kill right after a poll refreshed the statuses, so "the last good values" are the ones read here.
     const previous = (await api.get<SlasBody>('/api/v1/slas')).evaluatedAt;
@@ -250,6 +260,11 @@ describe('chaos: Prometheus (the data source) goes down', () => {
       10_000,
     );
     inv.did(`the event stream announced the outage (${unhealthyEvent.atMs - killedAt} ms after the kill)`);
+    const banner = page.getByTestId('data-source-banner');
+    await banner.waitFor({ timeout: 10_000 });
+    const bannerText = (await banner.textContent()) ?? '';
+    const cardsDuringOutage = await page.locator('article[data-sla]').count();
+    inv.did(`the dashboard showed the data-source banner ${Date.now() - killedAt} ms after the kill`);
     // A dashboard that opens during the outage: its snapshot is the stale state, said so.
     const lateSse = await openEventStream(proc.url, readToken);
     defer(() => lateSse.close());
@@ -271,6 +286,10 @@ describe('chaos: Prometheus (the data source) goes down', () => {
       (e) => e.event === 'dataSource' && e.atMs >= upAt && (e.data as DataSourceJson).healthy,
       RECOVERY_BOUND_MS + 5_000,
     );
+    const bannerGone = await banner
+      .waitFor({ state: 'detached', timeout: RECOVERY_BOUND_MS })
+      .then(() => Date.now() - upAt)
+      .catch(() => undefined);
     const killedEvaluatedAt = Date.parse(baseline.evaluatedAt!);
     const fresh1 = await waitFor(
       'fresh statuses',
@@ -657,10 +676,19 @@ describe('chaos: Prometheus (the data source) goes down', () => {
       freshAt - upAt <= RECOVERY_BOUND_MS && fresh2.data.every((s) => s.error === undefined),
       `${freshAt - upAt} ms; no SLA error after`,
     );
-    inv.note(
-      'the dashboard reads these same routes and the same event stream, so it was not opened in a browser here: ' +
-        "each SLA card shows its status' error (the 'Prometheus at … failing since …' text above) from the status " +
-        'events, and charts get the 502 above',
+    inv.fact('the dashboard showed no data-source banner while Prometheus answered', bannerBefore === 0);
+    inv.fact(
+      "the dashboard's banner named Prometheus and said whose data it shows, as of when",
+      bannerText.includes(`Prometheus at ${promUrl} is not answering.`) &&
+        bannerText.includes('Statuses and alerts are its last complete answer, of') &&
+        bannerText.includes((unhealthyEvent.data as DataSourceJson).error ?? '(no error in the event)'),
+      bannerText.slice(0, 200),
+    );
+    inv.tally('SLA cards still shown on the dashboard during the outage', names.length, cardsDuringOutage);
+    inv.fact(
+      "the dashboard's banner went away once Prometheus answered again",
+      bannerGone !== undefined,
+      bannerGone === undefined ? 'still shown' : `${bannerGone} ms after Prometheus was ready`,
     );
     inv.settle();
   });

@@ -2,7 +2,7 @@
 // current address. Pages with charts load on demand.
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import { fetchFaults } from './api/demo-faults';
-import { ConnectionIndicator, StaleBanner } from './components/StaleBanner';
+import { ConnectionIndicator, DataSourceBanner, StaleBanner } from './components/StaleBanner';
 import { Loading } from './components/States';
 import { AlertPage } from './pages/AlertPage';
 import { AuditPage } from './pages/AuditPage';
@@ -95,6 +95,7 @@ export function App() {
           <ConnectionIndicator />
         </header>
         <StaleBanner />
+        <DataSourceBanner />
       </div>
       <main id="main" ref={main} tabIndex={-1}>
         <Page pathname={pathname} />

@@ -1,5 +1,7 @@
 // While the event stream is down the page keeps what it has and says how old it is (stale but
-// available), and says so again once live updates are back.
+// available), and says so again once live updates are back. Likewise while the server's data source
+// (Prometheus, with `slactl serve --prometheus-url`) does not answer: the server keeps its last complete
+// answer, and the page says whose and how old.
 import { useLive } from '../lib/live';
 import { formatAge, formatClock } from '../lib/format';
 import { useNow } from '../lib/use-now';
@@ -24,6 +26,28 @@ export function StaleBanner() {
       {live.lastEventMs !== undefined
         ? `What you see is as of ${formatClock(live.lastEventMs)}.`
         : 'Nothing has been received yet.'}
+    </div>
+  );
+}
+
+/**
+ * Shown while the server's external data source fails. The embedded evaluator is never "down" in this
+ * sense: before its first evaluation the SLA cards say "no data" themselves.
+ */
+export function DataSourceBanner() {
+  const { dataSource } = useLive();
+  const now = useNow();
+  if (dataSource === undefined || dataSource.healthy || dataSource.kind === 'embedded') return null;
+  const lastSuccess = dataSource.lastSuccessAt === null ? undefined : Date.parse(dataSource.lastSuccessAt);
+  const where = dataSource.url === undefined ? 'Prometheus' : `Prometheus at ${dataSource.url}`;
+  return (
+    <div className="banner banner-warning" role="alert" data-testid="data-source-banner">
+      <strong>{where} is not answering.</strong>{' '}
+      {lastSuccess === undefined || Number.isNaN(lastSuccess)
+        ? 'No complete answer has come yet, so statuses and alerts are unknown.'
+        : `Statuses and alerts are its last complete answer, of ${formatClock(lastSuccess)} (${formatAge(lastSuccess, now)} ago); charts are unavailable until it answers again.`}{' '}
+      If Prometheus itself is down, it evaluates no alert rules either: no new alert can fire meanwhile.
+      {dataSource.error !== undefined ? <span className="banner-detail"> {dataSource.error}</span> : null}
     </div>
   );
 }

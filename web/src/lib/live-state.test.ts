@@ -14,6 +14,33 @@ const snapshot = (state: LiveState = INITIAL_STATE) =>
   reduceLive(state, { type: 'snapshot', data: { statuses: [slaStatus()], alerts: [alert()] }, atMs: 10 });
 
 describe('live state', () => {
+  it('takes the data source from a snapshot and from dataSource events, and forgets it with a snapshot without one', () => {
+    const source = {
+      kind: 'prometheus' as const,
+      url: 'http://prom:9090',
+      healthy: true,
+      lastSuccessAt: '2026-12-06T03:00:00.000Z',
+      lastAttemptAt: '2026-12-06T03:00:00.000Z',
+    };
+    const withSource = reduceLive(INITIAL_STATE, {
+      type: 'snapshot',
+      data: { statuses: [], alerts: [], dataSource: source },
+      atMs: 10,
+    });
+    expect(withSource.dataSource).toEqual(source);
+    const down = reduceLive(withSource, {
+      type: 'dataSource',
+      data: { ...source, healthy: false, error: 'unreachable' },
+      atMs: 20,
+    });
+    expect(down.dataSource).toMatchObject({ healthy: false, error: 'unreachable' });
+    expect(down.lastEventMs).toBe(20);
+    // An older server's snapshot has no data source: nothing stale is kept.
+    const older = reduceLive(down, { type: 'snapshot', data: { statuses: [], alerts: [] }, atMs: 30 });
+    expect(older.dataSource).toBeUndefined();
+    expect('dataSource' in older).toBe(false);
+  });
+
   it('takes a snapshot whole: ready, open, and everything the client held replaced', () => {
     const s = snapshot();
     expect(s).toMatchObject({ ready: true, connection: 'open', lastEventMs: 10 });

@@ -3,7 +3,7 @@
 // by one (runs are not in the snapshot: pages load them and this keeps them current). Pure: the
 // store (live-store.ts) feeds it events; tests feed it the same.
 import type { PrometheusAlert } from '../api/alerts';
-import type { AlertInstance, SnapshotEvent, Transition } from '../api/events';
+import type { AlertInstance, DataSource, SnapshotEvent, Transition } from '../api/events';
 import type { RunEventData } from '../api/runs';
 import type { SlaStatus } from '../api/slas';
 
@@ -23,6 +23,8 @@ export interface LiveState {
   history: Transition[];
   /** Remediation runs changed since the page loaded, the latest view of each, newest change first. */
   runs: RunEventData[];
+  /** Where statuses and alerts come from, and whether it answers: from the snapshot, then `dataSource` events. */
+  dataSource?: DataSource;
 }
 
 export type LiveAction =
@@ -34,6 +36,7 @@ export type LiveAction =
   | { type: 'alert'; data: Transition; atMs: number }
   | { type: 'status'; data: SlaStatus; atMs: number }
   | { type: 'run'; data: RunEventData; atMs: number }
+  | { type: 'dataSource'; data: DataSource; atMs: number }
   | { type: 'annotations'; alerts: PrometheusAlert[] };
 
 export const HISTORY_LIMIT = 500;
@@ -99,7 +102,7 @@ export function reduceLive(state: LiveState, action: LiveAction): LiveState {
     case 'signed_out':
       return { ...state, connection: 'signed_out' };
     case 'snapshot': {
-      return {
+      const next: LiveState = {
         ...up(state),
         connection: 'open',
         ready: true,
@@ -107,7 +110,12 @@ export function reduceLive(state: LiveState, action: LiveAction): LiveState {
         statuses: action.data.statuses,
         alerts: action.data.alerts,
       };
+      if (action.data.dataSource !== undefined) next.dataSource = action.data.dataSource;
+      else delete next.dataSource;
+      return next;
     }
+    case 'dataSource':
+      return { ...state, lastEventMs: action.atMs, dataSource: action.data };
     case 'alert': {
       const history = [...state.history, action.data];
       return {

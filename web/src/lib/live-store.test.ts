@@ -94,6 +94,24 @@ describe('LiveStore', () => {
     expect(calls).toBeGreaterThanOrEqual(4);
   });
 
+  it("keeps the data source's state from the snapshot and its dataSource events", () => {
+    const h = harness();
+    h.store.start();
+    h.streams[0]!.open();
+    const healthy = {
+      kind: 'prometheus',
+      url: 'http://127.0.0.1:9090',
+      healthy: true,
+      lastSuccessAt: '2026-12-06T03:00:00.000Z',
+      lastAttemptAt: '2026-12-06T03:00:00.000Z',
+    };
+    h.streams[0]!.emit('snapshot', { statuses: [], alerts: [], dataSource: healthy });
+    expect(h.store.getState().dataSource).toEqual(healthy);
+    const failing = { ...healthy, healthy: false, error: 'alerts: connection refused' };
+    h.streams[0]!.emit('dataSource', failing);
+    expect(h.store.getState().dataSource).toEqual(failing);
+  });
+
   it('ignores an event whose data is not JSON', () => {
     const h = harness();
     h.store.start();

@@ -3,7 +3,7 @@
 // after a failed connection this store retries itself, backing off to 15 s). A 401 means the session
 // ended: the store stops and says so instead of retrying forever.
 import { fetchAlerts } from '../api/alerts';
-import { EVENTS_PATH, type SnapshotEvent, type Transition } from '../api/events';
+import { EVENTS_PATH, type DataSource, type SnapshotEvent, type Transition } from '../api/events';
 import { ApiRequestError, apiGet } from '../api/http';
 import type { RunEventData } from '../api/runs';
 import type { SlaStatus } from '../api/slas';
@@ -99,6 +99,10 @@ export class LiveStore {
     stream.addEventListener('status', (ev) => {
       const data = parse<SlaStatus>(ev);
       if (data) this.dispatch({ type: 'status', data, atMs: this.deps.now() });
+    });
+    stream.addEventListener('dataSource', (ev) => {
+      const data = parse<DataSource>(ev);
+      if (data) this.dispatch({ type: 'dataSource', data, atMs: this.deps.now() });
     });
     stream.addEventListener('run', (ev) => {
       const data = parse<RunEventData>(ev);
