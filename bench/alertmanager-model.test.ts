@@ -2,6 +2,7 @@
 // group_interval after, resolved notifications at the next flush, groups by group_by, inhibition.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseWebhook } from '../server/remediate/alertmanager.js';
 import {
   loadAlertmanagerRoute,
   notifications,
@@ -96,14 +97,18 @@ describe('notifications', () => {
       startsAt: new Date(10 * M).toISOString(),
       endsAt: '0001-01-01T00:00:00Z',
     });
+    // The product's own webhook parser, on the payload as it crosses the wire.
+    const parsed = parseWebhook(JSON.parse(JSON.stringify(first?.payload)));
+    expect(parsed).toMatchObject({ ok: true, rejected: [] });
+    expect(parsed.ok && parsed.alerts.map((a) => a.index)).toEqual([0]);
   });
 });
 
 describe('parseMatcher', () => {
   it.each([
-    ['severity="critical"', { label: 'severity', op: '=', value: 'critical' }],
-    ['burn_tier=~"page-.*"', { label: 'burn_tier', op: '=~', value: 'page-.*' }],
-    ['team!=risk', { label: 'team', op: '!=', value: 'risk' }],
+    ['severity="critical"', { name: 'severity', op: '=', value: 'critical' }],
+    ['burn_tier=~"page-.*"', { name: 'burn_tier', op: '=~', value: 'page-.*' }],
+    ['team!=risk', { name: 'team', op: '!=', value: 'risk' }],
   ])('%s', (text, expected) => {
     expect(parseMatcher(text, 'here')).toMatchObject(expected);
   });

@@ -9,20 +9,14 @@
 // @see https://prometheus.io/docs/alerting/latest/configuration/#route
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { anchoredRegex, matchesAll, type LabelMatcher, type MatchOp } from '../server/compile/promql.js';
 import { parseDuration } from '../server/lib/units.js';
 import { fingerprint } from '../server/evaluate/alert-state.js';
 import type { AlertmanagerAlert, AlertmanagerWebhook } from '../server/remediate/alertmanager.js';
 
-interface Matcher {
-  label: string;
-  op: '=' | '!=' | '=~' | '!~';
-  value: string;
-  re?: RegExp;
-}
-
 export interface InhibitRule {
-  source: Matcher[];
-  target: Matcher[];
+  source: LabelMatcher[];
+  target: LabelMatcher[];
   equal: string[];
 }
 
@@ -59,32 +53,18 @@ function duration(value: unknown, fallback: string, where: string): number {
   return parsed.value;
 }
 
-/** Parses `name="value"`, `name=~"re"`, `name!="value"`, `name!~"re"` (Alertmanager's matcher syntax). */
-export function parseMatcher(text: string, where: string): Matcher {
+/**
+ * Parses `name="value"`, `name=~"re"`, `name!="value"`, `name!~"re"` (Alertmanager's matcher syntax).
+ * Regexes are anchored as Alertmanager anchors them, so they are checked here, where the file is named.
+ */
+export function parseMatcher(text: string, where: string): LabelMatcher {
   const m = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$/.exec(text);
   if (m === null) throw new Error(`${where}: cannot read the matcher ${JSON.stringify(text)}`);
   const value = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[4]!;
-  const op = m[2] as Matcher['op'];
-  return {
-    label: m[1]!,
-    op,
-    value,
-    ...(op === '=~' || op === '!~' ? { re: new RegExp(`^(?:${value})$`) } : {}),
-  };
-}
-
-function matches(matcher: Matcher, labels: Readonly<Record<string, string>>): boolean {
-  const value = labels[matcher.label] ?? '';
-  switch (matcher.op) {
-    case '=':
-      return value === matcher.value;
-    case '!=':
-      return value !== matcher.value;
-    case '=~':
-      return matcher.re!.test(value);
-    case '!~':
-      return !matcher.re!.test(value);
-  }
+  const op = m[2] as MatchOp;
+  if ((op === '=~' || op === '!~') && anchoredRegex(value) === null)
+    throw new Error(`${where}: invalid regular expression in the matcher ${JSON.stringify(text)}`);
+  return { name: m[1]!, op, value };
 }
 
 /** Reads the top-level route, its receiver's webhook and the inhibition rules of an alertmanager.yaml. */
@@ -131,12 +111,12 @@ function firingAt(alert: SentAlert, at: number): boolean {
 function muted(route: AlertmanagerRoute, target: SentAlert, all: readonly SentAlert[], at: number): boolean {
   return route.inhibit.some(
     (rule) =>
-      rule.target.every((m) => matches(m, target.labels)) &&
+      matchesAll(rule.target, target.labels) &&
       all.some(
         (source) =>
           source !== target &&
           firingAt(source, at) &&
-          rule.source.every((m) => matches(m, source.labels)) &&
+          matchesAll(rule.source, source.labels) &&
           rule.equal.every((l) => (source.labels[l] ?? '') === (target.labels[l] ?? '')),
       ),
   );

@@ -2,8 +2,9 @@
 // factor or threshold, `for`), the fault's strength (FAULT_EFFECTS through effectsOf) and the healthy
 // baseline, the earliest moment the rule's condition can hold, plus its `for`. A window's value is the
 // mean over the data it holds: 10 minutes of healthy traffic come before the fault, so a window longer
-// than the data so far averages over what there is (as rate() and the evaluator do). Evaluations every
-// 15 s add at most one interval to this minimum.
+// than the data so far averages over what there is (as rate() and the evaluator do). It works from
+// expected rates: the simulation draws its events at random and evaluates every 15 s, so measured
+// detection lands some seconds after this minimum (docs/benchmarks.md), and can land before it.
 import type { AlertRuleSpec } from '../server/compile/emit-rules.js';
 import type { SlaPlan } from '../server/compile/ir.js';
 import {

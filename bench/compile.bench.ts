@@ -1,10 +1,12 @@
 // Benchmark: check and compile 1,000 generated SLAs through the function `slactl compile` uses
-// (compileSources; in memory, no disk writes), and print the figures recorded in docs/benchmarks.md.
-// Three ways in this process, five runs each: on the main thread alone (what `slactl compile` does below
-// MIN_SOURCES_FOR_WORKERS files, and with --jobs 1); with worker threads started, warmed up and stopped
-// within each run (what it does above); and with one pool of workers kept across the runs, warm like the
-// main thread. Then, as a user meets it, `slactl compile` as one process over the files on disk, three
-// times: writing a fresh folder, then finding it current (reading and comparing every file), with --check.
+// (compileSources), and print the figures recorded in docs/benchmarks.md. The in-process runs work in
+// memory, with no disk writes; the `slactl compile` runs read and write a temporary folder (removed
+// after), and the build writes dist/. Three ways in this process, five runs each: on the main thread
+// alone (what `slactl compile` does below MIN_SOURCES_FOR_WORKERS files, and with --jobs 1); with worker
+// threads started, warmed up and stopped within each run (what it does above); and with one pool of
+// workers kept across the runs, warm like the main thread. Then, as a user meets it, `slactl compile` as
+// one process over the files on disk, three times: writing a fresh folder, then finding it current
+// (reading and comparing every file), with --check; each of the three is printed with its own time.
 // Run with `npm run bench:compile`. It measures the compiled JavaScript that bin/slactl.js
 // runs, so it first builds dist/ (`npm run build`; BENCH_BUILD=0 skips that).
 // Environment: BENCH_SLAS, BENCH_RUNS, BENCH_JOBS (default: the available parallelism), BENCH_BUILD.
@@ -150,9 +152,7 @@ function cliRuns(): Array<{ label: string; wallMs: number }> {
 // telling whether others were busy: the load average is printed instead.
 const cli = cliRuns();
 out(
-  `${'slactl compile, one process each'.padEnd(34)} ${median(cli.map((r) => r.wallMs))
-    .toFixed(0)
-    .padStart(5)} ms median  (${cli.map((r) => `${r.label} ${r.wallMs.toFixed(0)}`).join(', ')}; load ${os
+  `${'slactl compile, one process each'.padEnd(34)} ${cli.map((r) => `${r.label} ${r.wallMs.toFixed(0)} ms`).join(', ')}  (load ${os
     .loadavg()[0]!
     .toFixed(2)})`,
 );

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseExposition } from '../server/evaluate/test-support/scrape.js';
 import { backfill, PROMTOOL_BIN } from '../server/test-support/prometheus.js';
 import { OpenMetricsCapture } from './openmetrics.js';
 
@@ -110,5 +111,20 @@ describe('OpenMetricsCapture', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// Regression: the benches read labels with their own regexes, which dropped label names with digits and
+// left values escaped. They now read parseExposition's name and labels.
+describe('parseExposition name and labels', () => {
+  it('keeps label names with digits and unescapes values', () => {
+    const [sample] = parseExposition('m_1{z2="a\\\\b",a1="say \\"hi\\"\\n"} 3\n');
+    expect(sample).toEqual({
+      series: 'm_1{a1="say \\"hi\\"\\n",z2="a\\\\b"}',
+      name: 'm_1',
+      labels: { a1: 'say "hi"\n', z2: 'a\\b' },
+      value: 3,
+    });
+    expect(Object.keys(sample!.labels)).toEqual(['a1', 'z2']);
   });
 });

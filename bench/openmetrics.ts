@@ -2,7 +2,7 @@
 // document with timestamps, for `promtool tsdb create-blocks-from openmetrics`: the samples a Prometheus
 // scraping at those times would have stored, under the same series names.
 // @see https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md
-import { parseExposition } from '../server/evaluate/test-support/scrape.js';
+import { parseExposition, type ScrapedSample } from '../server/evaluate/test-support/scrape.js';
 
 /** One scrape: the body of /metrics and when it was taken (ms since the epoch). */
 export interface Scrape {
@@ -77,24 +77,13 @@ function formatTimestamp(ms: number): string {
   return Number.isInteger(ms / 1000) ? String(ms / 1000) : (ms / 1000).toFixed(3);
 }
 
-function nameAndLabels(series: string): { name: string; labels: Array<[string, string]> } {
-  const brace = series.indexOf('{');
-  if (brace === -1) return { name: series, labels: [] };
-  const labels: Array<[string, string]> = [];
-  const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-  for (const m of series.slice(brace + 1, -1).matchAll(re))
-    labels.push([m[1]!, m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))]);
-  return { name: series.slice(0, brace), labels };
-}
-
 /** Where a histogram's or summary's sample goes: its label set, then buckets by `le`, `_count`, `_sum`. */
-function sampleOrder(series: string): { key: string; rank: number; bound: number } {
-  const { name, labels } = nameAndLabels(series);
-  const key = labels
+function sampleOrder({ name, labels }: ScrapedSample): { key: string; rank: number; bound: number } {
+  const key = Object.entries(labels)
     .filter(([k]) => k !== 'le' && k !== 'quantile')
     .map(([k, v]) => `${k}=${v}`)
     .join('\u0000');
-  const le = labels.find(([k]) => k === 'le' || k === 'quantile')?.[1];
+  const le = labels.le ?? labels.quantile;
   return {
     key,
     rank: name.endsWith('_count') ? 1 : name.endsWith('_sum') ? 2 : 0,
@@ -140,9 +129,7 @@ export class OpenMetricsCapture {
       if (help) this.helps.set(help[1]!, help[2]!);
     }
     for (const sample of parseExposition(scrape.text)) {
-      const brace = sample.series.indexOf('{');
-      const name = brace === -1 ? sample.series : sample.series.slice(0, brace);
-      const { declared, type } = familyOf(name, this.types);
+      const { declared, type } = familyOf(sample.name, this.types);
       if (!this.keep(declared)) continue;
       const om = openMetricsFamily(declared, type);
       let family = this.families.get(om.name);
@@ -160,7 +147,7 @@ export class OpenMetricsCapture {
         values = new Map();
         family.series.set(sample.series, values);
         if (family.type === 'histogram' || family.type === 'summary')
-          this.order.set(sample.series, sampleOrder(sample.series));
+          this.order.set(sample.series, sampleOrder(sample));
       }
       values.set(index, sample.value);
     }

@@ -49,15 +49,11 @@ function baselineOf(o: PathOutcome): Baseline {
   const tombstones = new Map<string, number>();
   const vectors = new Map<string, number>();
   const ages = new Map<string, number>();
-  for (const sample of scrape ? parseExposition(scrape.text) : []) {
-    const labels = Object.fromEntries(
-      [...sample.series.matchAll(/([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1]!, m[2]!]),
-    );
-    const name = sample.series.split('{')[0];
+  for (const { name, labels, value } of scrape ? parseExposition(scrape.text) : []) {
     if (labels.service === undefined) continue;
-    if (name === 'slactl_index_tombstones') tombstones.set(labels.index!, sample.value);
-    if (name === 'slactl_index_vectors') vectors.set(labels.index!, sample.value);
-    if (name === 'slactl_feature_age_seconds') ages.set(labels.feature!, sample.value);
+    if (name === 'slactl_index_tombstones') tombstones.set(labels.index!, value);
+    if (name === 'slactl_index_vectors') vectors.set(labels.index!, value);
+    if (name === 'slactl_feature_age_seconds') ages.set(labels.feature!, value);
   }
   const ratio = new Map<string, number>();
   for (const [index, t] of tombstones) {

@@ -45,7 +45,7 @@ import {
 } from './rule-replay.js';
 
 /** The signal families of /metrics (docs/metrics.md): what the compiled rules read. */
-export const SIGNAL_FAMILIES: ReadonlySet<string> = new Set([
+const SIGNAL_FAMILIES: ReadonlySet<string> = new Set([
   ...Object.values(METRICS),
   ...Object.values(COLLECTOR_METRICS),
 ]);
@@ -93,7 +93,6 @@ export interface PathOutcome {
   episodes: AlertEpisode[];
   /** The final simulation's scrapes (signal families only), for the promtool cross-check. */
   scrapes: Scrape[];
-  firstScrapeAt?: number;
   problems: string[];
 }
 
@@ -108,7 +107,7 @@ function isSignalLine(line: string): boolean {
 }
 
 /** The signal families of one /metrics body, TYPE and HELP lines included. */
-export function signalPart(text: string): string {
+function signalPart(text: string): string {
   const keep: string[] = [];
   for (const line of text.split('\n')) {
     const meta = /^# (?:TYPE|HELP) (\S+)/.exec(line);
@@ -386,7 +385,6 @@ export async function measurePrometheusPath(
           outcome.notifications = replay.notifications.filter((n) => n.at <= now);
           outcome.episodes = episodes;
           outcome.scrapes = scrapes;
-          outcome.firstScrapeAt = scrapes[0]!.atMs;
           break;
         }
         // Determinism: before its first delivery, a simulation must scrape what the previous one did.

@@ -32,6 +32,7 @@ import { METRICS, RECORDED } from '../server/compile/metrics.js';
 import { buildPlan } from '../server/compile/plan.js';
 import {
   escapeLabelValue,
+  firstError,
   matchesAll,
   parseMatcherList,
   querySelectors,
@@ -39,7 +40,7 @@ import {
 } from '../server/compile/promql.js';
 import { toYaml, type YamlValue } from '../server/compile/yaml-out.js';
 import { parseExposition } from '../server/evaluate/test-support/scrape.js';
-import { formatDuration, formatNumber } from '../server/lib/units.js';
+import { formatDuration, formatNumber, parseDuration } from '../server/lib/units.js';
 import {
   backfill,
   prometheusAlerts,
@@ -48,6 +49,7 @@ import {
   type PrometheusServer,
   type ScrapeTarget,
 } from '../server/test-support/prometheus.js';
+import { normalCdf } from './analytic.js';
 import { generate } from './sla-generator.js';
 
 const SECOND = 1000;
@@ -150,19 +152,6 @@ function recordingRulesOf(file: RuleFile): RecordingRule[] {
   );
 }
 
-type Tree = ReturnType<typeof parser.parse>;
-
-function syntaxError(tree: Tree): number | undefined {
-  let at: number | undefined;
-  tree.iterate({
-    enter: (n) => {
-      if (at === undefined && n.type.isError) at = n.from;
-      return at === undefined;
-    },
-  });
-  return at;
-}
-
 /**
  * Replaces every selector of a recorded series in `expr` with `(<the recording rule's expression>)`,
  * recursively. The selector must pick exactly one recording rule of the file by its static labels.
@@ -172,7 +161,7 @@ function syntaxError(tree: Tree): number | undefined {
 function inlineRecorded(expr: string, rules: readonly RecordingRule[], depth = 0): string {
   if (depth > 8) throw new Error(`recording rules nest deeper than 8 levels in ${expr}`);
   const tree = parser.parse(expr);
-  const error = syntaxError(tree);
+  const error = firstError(tree);
   if (error !== undefined) throw new Error(`PromQL syntax error at offset ${error} of ${expr}`);
   const recordedNames = new Set(rules.map((r) => r.record));
   const edits: Array<{ from: number; to: number; text: string }> = [];
@@ -314,16 +303,6 @@ class Traffic {
     }
     return sum;
   }
-}
-
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
-function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-x * x);
-  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 /** A log-normal latency distribution. */
@@ -772,17 +751,7 @@ interface Sample {
 async function scrapeSelf(url: string): Promise<Sample[]> {
   const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`GET ${url}/metrics: ${res.status}`);
-  return parseExposition(await res.text()).map(({ series, value }) => {
-    const brace = series.indexOf('{');
-    const name = brace === -1 ? series : series.slice(0, brace);
-    const labels: Labels = {};
-    if (brace !== -1) {
-      for (const m of series.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-        labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-      }
-    }
-    return { name, labels, value };
-  });
+  return parseExposition(await res.text());
 }
 
 const sumOf = (
@@ -1152,19 +1121,11 @@ function forLookup(files: readonly RuleFile[]): (labels: Labels) => number | und
     )?.forSeconds;
 }
 
+/** Seconds of a rule's `for` (written by formatDuration, so always readable by parseDuration). */
 function durationSeconds(text: string): number {
-  const units: Record<string, number> = {
-    ms: 0.001,
-    s: 1,
-    m: 60,
-    h: 3600,
-    d: 86_400,
-    w: 604_800,
-    y: 31_536_000,
-  };
-  let total = 0;
-  for (const m of text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * units[m[2]!]!;
-  return total;
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new Error(`unreadable rule duration "${text}": ${parsed.message}`);
+  return parsed.value / 1000;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ export interface AlertJson {
 }
 
 /** The firing alerts of one SLA, as the control plane lists them (GET /api/v1/alerts). */
-export async function firingList(t: TestServer, sla: string): Promise<AlertJson[]> {
+async function firingList(t: TestServer, sla: string): Promise<AlertJson[]> {
   const body = await json<{ data: { alerts: AlertJson[] } }>(t, '/api/v1/alerts');
   return body.data.alerts.filter((a) => a.state === 'firing' && a.labels.sla === sla);
 }

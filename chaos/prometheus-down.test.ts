@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, it } from 'vitest';
 import type { SlaStatus } from '../server/evaluate/types.js';
 import { freePort } from '../server/test-support/ports.js';
-import { spawnServer } from '../server/test-support/process.js';
+import { createToken, spawnServer } from '../server/test-support/process.js';
 import { startPrometheus, type PrometheusServer } from '../server/test-support/prometheus.js';
 import { REPO } from '../server/test-support/server.js';
 import { launchChromium } from '../e2e/test-support/browser.js';
@@ -22,7 +22,7 @@ import { pollApi, type Polled } from './support/api-poller.js';
 import { cleanups } from './support/cleanup.js';
 import { Api, waitFor } from './support/control-plane.js';
 import { Inventory } from './support/inventory.js';
-import { createToken, killPrometheus, rawSamples, samplesOf, sumOf } from './support/prometheus.js';
+import { killPrometheus, rawSamples, samplesOf, sumOf } from './support/prometheus.js';
 import { openEventStream, type ReceivedEvent } from './support/sse.js';
 
 const defer = cleanups();
@@ -622,14 +622,11 @@ describe('chaos: Prometheus (the data source) goes down', () => {
       0,
       logs.filter((l) => /demo simulator could not send/.test(l.msg)).length,
     );
-    const chartErrors = logs.filter((l) => l.level >= 50 && l.res?.statusCode === 502);
-    inv.tally(
-      'error-level log lines other than the 502 request log',
-      0,
-      logs.filter((l) => l.level >= 50 && !chartErrors.includes(l)).length,
-    );
+    inv.tally('error-level log lines', 0, logs.filter((l) => l.level >= 50).length);
+    const chartWarnings = logs.filter((l) => l.level === 40 && l.res?.statusCode === 502);
     inv.note(
-      `pino-http logged each 502 chart answer at error level: ${chartErrors.length} lines for ${chart502} answers`,
+      `pino-http logged each 502 chart answer at warn level (Prometheus being away is not an error): ` +
+        `${chartWarnings.length} lines for ${chart502} answers`,
     );
 
     // --- Prometheus' own data --------------------------------------------------------------------------
@@ -655,11 +652,6 @@ describe('chaos: Prometheus (the data source) goes down', () => {
       inv.note(
         `the \`up\` series' gap: ${(firstAfter - lastBefore).toFixed(1)} s (kill to ready ${((upAt - killedAt) / 1000).toFixed(1)} s, then the first scrape)`,
       );
-    inv.fact(
-      'the alert active before the outage is active again after it',
-      baselineAlerts.every((a) => alertsBack.data.alerts.some((x) => isDeepStrictEqual(x.labels, a.labels))),
-      `${baselineAlerts.length} of ${baselineAlerts.length}`,
-    );
     const shiftOf = (a: AlertJson) => {
       const back = alertsBack.data.alerts.find((x) => isDeepStrictEqual(x.labels, a.labels));
       return back === undefined

@@ -77,7 +77,8 @@ describe('chaos: the control plane killed with SIGKILL mid-remediation', () => {
     const verifying = await waitFor(
       'the resumed runs to verify',
       () => second.api.runs(),
-      (runs: RunView[]) => runs.length === 3 && runs.every((r) => r.state === 'verifying'),
+      // States only, not a count: the tallies below count the runs that came back.
+      (runs: RunView[]) => runs.length > 0 && runs.every((r) => r.state === 'verifying'),
     );
     const callsBeforeSecondKill = target.requests.length;
     inv.did(`restarted: ${verifying.length} runs resumed, called again and now verify the alert`);
@@ -92,7 +93,7 @@ describe('chaos: the control plane killed with SIGKILL mid-remediation', () => {
       'the runs to succeed',
       () => third.api.runs(),
       (runs: RunView[]) =>
-        runs.length === 3 && runs.every((r) => !['executing', 'verifying'].includes(r.state)),
+        runs.length > 0 && runs.every((r) => !['executing', 'verifying'].includes(r.state)),
     );
     inv.did('restarted again; the alerts resolved');
     const details: RunDetail[] = await Promise.all(finalRuns.map((r) => third.api.run(r.id)));
@@ -109,6 +110,11 @@ describe('chaos: the control plane killed with SIGKILL mid-remediation', () => {
       auditAfter.filter((e) => e.kind === 'alert_received' && e.data.status === 'firing').length,
     );
     inv.tally('alerts delivered → acknowledged before the kill', indexes.length, acknowledged);
+    inv.tally(
+      'runs started before the kill → resumed and verifying after the first restart',
+      delivered.length,
+      verifying.length,
+    );
     inv.tally('runs started before the kill → runs after the restarts', delivered.length, finalRuns.length);
     inv.tally(
       `runs → of ${RUNBOOK}/${ACTION}`,

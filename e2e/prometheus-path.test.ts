@@ -6,14 +6,15 @@
 // the control plane triages and runs the vector-index runbook → verified recovery → the alert resolves in
 // Prometheus, and Alertmanager delivers the resolution. Every hop is asserted and timed; the timings go
 // to dist/e2e/prometheus-path-figures.json (docs/benchmarks.md quotes them).
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import type { AuditEntry } from '../server/audit/types.js';
+import type { RunDetail, RunView } from '../server/remediate/views.js';
 import { freePort } from '../server/test-support/ports.js';
-import { spawnServer, type ServerProcess } from '../server/test-support/process.js';
+import { createToken, spawnServer, type ServerProcess } from '../server/test-support/process.js';
 import {
   instantQuery,
   prometheusAlerts,
@@ -41,31 +42,6 @@ let alertmanager: AlertmanagerServer | undefined;
 let adminToken = '';
 let webhookTokenName = '';
 
-function slactl(args: string[]): string {
-  return execFileSync(process.execPath, [path.join(REPO, 'bin/slactl.js'), ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
-}
-
-function createToken(name: string, scopes: string): string {
-  const created = JSON.parse(
-    slactl([
-      'token',
-      'create',
-      '--name',
-      name,
-      '--scopes',
-      scopes,
-      '--data-dir',
-      dataDir,
-      '--format',
-      'json',
-    ]),
-  ) as { token: string };
-  return created.token;
-}
-
 async function api<T>(pathname: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`${control!.url}${pathname}`, {
     ...init,
@@ -86,25 +62,6 @@ async function until<T>(what: string, withinMs: number, probe: () => Promise<T |
   }
 }
 
-interface RunView {
-  id: string;
-  runbook: string;
-  action: string;
-  state: string;
-  trigger: string;
-  createdBy: string;
-  alert: { alertname: string | null; labels: Record<string, string> };
-}
-
-interface AuditEntry {
-  seq: number;
-  at: number;
-  kind: string;
-  actor: string;
-  subject?: string;
-  data: Record<string, unknown>;
-}
-
 const recallAlertOf = (alerts: Array<{ labels: Record<string, string>; state: string }>) =>
   alerts.find((a) => a.labels.alertname === ALERT && a.labels.sla === SLA);
 
@@ -114,11 +71,11 @@ beforeAll(async () => {
   mkdirSync(dataDir);
   const [controlPort, prometheusPort] = [await freePort(), await freePort()];
   // Least privilege: Prometheus scrapes with a read token, Alertmanager delivers with an ingest token.
-  const scrapeToken = createToken('prometheus', 'read');
+  const scrapeToken = await createToken(dataDir, 'prometheus', ['read']);
   webhookTokenName = 'alertmanager';
-  const webhookToken = createToken(webhookTokenName, 'ingest');
+  const webhookToken = await createToken(dataDir, webhookTokenName, ['ingest']);
   // The test's own token (with tokens present, the server creates no first-start admin token).
-  adminToken = createToken('e2e', 'read,operate');
+  adminToken = await createToken(dataDir, 'e2e', ['read', 'operate']);
 
   // alerts/alertmanager.yaml as committed, pointed at this control plane, with the notification delays
   // shortened so the test takes minutes (they are the only changes).
@@ -266,9 +223,7 @@ describe('the production path: real Prometheus and Alertmanager', () => {
     mark('prometheus_resolved');
     // …the run saw it and succeeded…
     const done = await until('the run to succeed', RESOLVES_WITHIN_MS, async () => {
-      const detail = await api<{ data: RunView & { transitions: Array<{ to: string }> } }>(
-        `/api/v1/runs/${run.id}`,
-      );
+      const detail = await api<{ data: RunDetail }>(`/api/v1/runs/${run.id}`);
       return ['succeeded', 'failed', 'escalated', 'cancelled'].includes(detail.data.state)
         ? detail.data
         : undefined;

@@ -1,5 +1,6 @@
 // End-to-end tests: the real server as a child process with the demo, driven in Debian's Chromium
-// through playwright-core. One file at a time; they wait on real alert windows, so timeouts are long.
+// through playwright-core, or through a real Prometheus and Alertmanager (prometheus-path.test.ts, no
+// browser). One file at a time; they wait on real alert windows, so timeouts are long.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 

@@ -177,7 +177,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     let draining = false;
     const lastStatus = new Map<string, string>();
 
-    const view: EvaluationView & { dataSource(): DataSourceState } = source
+    const view: EvaluationView = source
       ? {
           alerts: () => source.alerts(),
           statuses: () => source.statuses(),
@@ -268,6 +268,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           polling = undefined;
         });
       return polling;
+    };
+
+    // One cycle of whichever source serves statuses and alerts (the embedded evaluation is synchronous).
+    const cycle = async (): Promise<void> => {
+      if (source) await pollNow();
+      else evaluateNow();
     };
 
     const publish = (
@@ -445,18 +451,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         { url: source.url, slas: plans.length },
         'reading statuses, alerts and series from Prometheus',
       );
-      void pollNow();
-    } else {
-      evaluateNow();
     }
+    void cycle();
     const timers: NodeJS.Timeout[] = [];
     if (loops) {
-      timers.push(
-        setInterval(() => {
-          if (source) void pollNow();
-          else evaluateNow();
-        }, config.evaluationIntervalMs),
-      );
+      timers.push(setInterval(() => void cycle(), config.evaluationIntervalMs));
       timers.push(
         setInterval(() => {
           try {
@@ -503,10 +502,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ? { admin: { token: adminToken.secret, file: adminToken.file, created: adminToken.created } }
         : {}),
       evaluateNow,
-      refresh: async () => {
-        if (source) await pollNow();
-        else evaluateNow();
-      },
+      refresh: cycle,
       dataSource: () => view.dataSource(),
       ...(demo ? { demo } : {}),
       engine,

@@ -2,7 +2,6 @@
 // and loops, a project folder of our own with runbooks and slactl.yaml, logs kept in memory), or as
 // `slactl serve` child processes on one data dir (kill -9, restart, a disk of its own). Both are driven
 // over real HTTP through `Api`.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,7 @@ import { DEFAULT_LIMITS, type ServerConfig } from '../../server/http/config.js';
 import { startServer, type RunningServer } from '../../server/main.js';
 import type { ActionStatus } from '../../server/remediate/run-engine.js';
 import type { RunDetail, RunView } from '../../server/remediate/views.js';
-import { spawnServer, type ServerProcess } from '../../server/test-support/process.js';
+import { runSlactl, spawnServer, type ServerProcess } from '../../server/test-support/process.js';
 import { REPO, repoPlans } from '../../server/test-support/server.js';
 
 /** An answer of the API: status, parsed JSON (or undefined) and the raw text. */
@@ -254,21 +253,19 @@ export async function spawnPlane(dataDir: string, configFile: string): Promise<C
 
 /** `slactl audit verify --format json` over a data dir: the CLI an operator runs, as a child process. */
 export async function auditVerifyCli(dataDir: string): Promise<{ code: number | null; result: unknown }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(REPO, 'bin/slactl.js'), 'audit', 'verify', '--data-dir', dataDir, '--format', 'json'],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  const { code, stdout, stderr } = await runSlactl([
+    'audit',
+    'verify',
+    '--data-dir',
+    dataDir,
+    '--format',
+    'json',
+  ]);
   let result: unknown;
   try {
-    result = JSON.parse(out);
+    result = JSON.parse(stdout);
   } catch {
-    result = { unparsable: out, stderr: err };
+    result = { unparsable: stdout, stderr };
   }
   return { code, result };
 }

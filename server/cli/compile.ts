@@ -19,9 +19,8 @@ import {
   type SecretKeyRef,
 } from '../compile/emit-operator.js';
 import { isGeneratedName } from '../compile/outputs.js';
-import { checkSlaSources } from '../sla/load.js';
+import { checkSlaSources, readSlaSources } from '../sla/load.js';
 import { compileSources, parseJobs, type CompileSourcesResult } from './compile-pool.js';
-import { readSlaSources } from './compile-sources.js';
 import { UsageError, type Io } from './io.js';
 import { displayPaths, loadCompileSettings } from './project.js';
 import { countLine, renderDiagnostics } from './render.js';

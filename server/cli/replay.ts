@@ -8,7 +8,7 @@ import { SignalReader } from '../collector/derived.js';
 import { IngestError } from '../collector/errors.js';
 import { Collector } from '../collector/ingest.js';
 import { validateSignal } from '../collector/schema.js';
-import { renderValue } from '../compile/emit-rule-tests.js';
+import { renderValue } from '../compile/go-format.js';
 import { replay, type ReplayResult, type TimedSignal } from '../evaluate/replay.js';
 import type { Transition } from '../evaluate/types.js';
 import { ManualClock } from '../lib/clock.js';

@@ -9,7 +9,7 @@
 // fails every request of its group (503) and makes the mapper forget what it believed the group stored.
 import type { SlaPlan } from '../compile/ir.js';
 import type { Clock } from '../lib/clock.js';
-import { isDiskFull } from '../store/errors.js';
+import { diskFullMessage, DISK_FULL_RETRY_AFTER_SECONDS, isDiskFull } from '../store/errors.js';
 import type { SampleUpdate, SeriesStore } from '../store/types.js';
 import { IngestError, ProblemList } from './errors.js';
 import {
@@ -165,9 +165,9 @@ export class Collector {
         503,
         'store_unavailable',
         full
-          ? "the store could not commit this batch: the data directory's disk is full; its samples were not stored and it is not acknowledged; free space on it and retry"
+          ? `the store could not commit this batch: ${diskFullMessage('its samples were not stored and it is not acknowledged')}`
           : 'the store could not commit this batch: its samples were not stored and it is not acknowledged; retry shortly',
-        { retryAfterSeconds: full ? 30 : 1, cause: error },
+        { retryAfterSeconds: full ? DISK_FULL_RETRY_AFTER_SECONDS : 1, cause: error },
       );
       for (const waiter of group.waiters) waiter.reject(failure);
       return;

@@ -8,7 +8,15 @@ import { tierWindows } from './emit-rules.js';
 import type { AlertRuleSpec } from './emit-rules.js';
 import { solveLabels } from './label-solver.js';
 import { METRICS, RECORDED } from './metrics.js';
-import { counterSumQuery, eq, matcherAccepts, parseMatcherList, querySelectors, selector } from './promql.js';
+import {
+  counterSumQuery,
+  eq,
+  matcherAccepts,
+  parseMatcherList,
+  querySelectors,
+  regexEscape,
+  selector,
+} from './promql.js';
 import type { LabelMatcher } from './promql.js';
 import { renderAnnotations, renderExpectedAlert } from './rule-test-yaml.js';
 import type { ExpectedAlert, ExprTest, TestGroup } from './rule-test-yaml.js';
@@ -419,7 +427,7 @@ export function idleGroups(context: BurnTestContext): TestGroup[] {
   const slo = {
     name: 'slo',
     op: '=~' as const,
-    value: covered.map((o) => o.slo.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+    value: covered.map((o) => regexEscape(o.slo)).join('|'),
   };
   const windows = new Set<number>([plan.windowMs, ...covered.flatMap((o) => tierWindows(o))]);
   const exprs = [

@@ -1,14 +1,14 @@
 // The prometheus-operator target of `slactl compile`: per SLA a PrometheusRule (monitoring.coreos.com/v1)
-// whose spec.groups are the rule groups of the prometheus target's <sla>.rules.yaml, byte for byte, and
+// whose spec.groups are the rule groups of the prometheus target's <sla>.rules.yaml, and
 // one AlertmanagerConfig (monitoring.coreos.com/v1alpha1) with the route, receiver and inhibitions of
 // alertmanager.yaml in the CRD's camelCase form, the webhook's bearer token read from a Secret.
 // Kubernetes names and labels are checked here with the API server's own rules (apimachinery's
 // validation package), so that nothing written is refused at `kubectl apply`.
-import { parse } from 'yaml';
 import type { Diagnostic } from '../lib/diagnostics.js';
-import { emitAlertmanager } from './emit-alertmanager.js';
-import { generatedHeader } from './emit-rules.js';
+import { alertmanagerSpec } from './emit-alertmanager.js';
+import { generatedHeader, type RuleGroup } from './emit-rules.js';
 import type { CompileSettings, SlaPlan } from './ir.js';
+import type { LabelMatcher } from './promql.js';
 import { toYaml, type YamlValue } from './yaml-out.js';
 
 /** A Secret key that holds the webhook's bearer token. */
@@ -158,69 +158,35 @@ function metadata(
 }
 
 /**
- * Renders an SLA's PrometheusRule from the text of its rules file (emitRules): spec.groups is that
- * file's `groups:` block indented under `spec:`, so both targets always carry the very same rules.
+ * Renders an SLA's PrometheusRule: spec.groups are the rule groups of its rules file (ruleGroups), so
+ * both targets always carry the very same rules.
  */
-export function emitPrometheusRule(plan: SlaPlan, rulesYaml: string, target: OperatorTarget): string {
-  const lines = rulesYaml.split('\n');
-  let start = 0;
-  // Skip the generated-file header: comment lines, then one blank line.
-  while (start < lines.length && (lines[start]!.startsWith('#') || lines[start] === '')) start++;
-  const first = lines[start];
-  // Indenting block-style YAML keeps its meaning only without multi-line scalars, which yaml-out never
-  // writes (it quotes any string with a line break); anything else here is a bug, not user input.
-  if (first !== 'groups:' && first !== 'groups: []') {
-    throw new Error(`emitPrometheusRule: the rules of ${plan.name} do not start with "groups:"`);
-  }
-  const body = lines
-    .slice(start)
-    .filter((line, i, all) => i < all.length - 1 || line !== '')
-    .map((line) => (line === '' ? line : `  ${line}`))
-    .join('\n');
-  const head = toYaml(
+export function emitPrometheusRule(plan: SlaPlan, groups: RuleGroup[], target: OperatorTarget): string {
+  return toYaml(
     {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
       metadata: metadata(target, prometheusRuleName(plan.name), { [SLA_LABEL]: plan.name }),
+      spec: { groups },
     },
     generatedHeader(
       plan.source,
       `spec.groups are the rule groups of ${plan.name}.rules.yaml (slactl compile --target prometheus).`,
     ),
   );
-  return `${head}spec:\n${body}\n`;
 }
 
-type CrdMatcher = { name: string; matchType: string; value: string };
-
-const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)"((?:[^"\\]|\\.)*)"$/;
-
-/** Turns an Alertmanager matcher string (`name=~"value"`) into the CRD's Matcher object. */
-function crdMatcher(text: string): CrdMatcher {
-  const match = MATCHER.exec(text);
-  if (match === null) throw new Error(`emitAlertmanagerConfig: unexpected matcher ${JSON.stringify(text)}`);
-  // renderMatcher escapes backslash, quote and newline the way JSON does.
-  return { name: match[1]!, matchType: match[2]!, value: JSON.parse(`"${match[3]!}"`) as string };
-}
-
-interface AlertmanagerFile {
-  route: {
-    receiver: string;
-    group_by: string[];
-    group_wait: string;
-    group_interval: string;
-    repeat_interval: string;
-  };
-  receivers: Array<{ name: string; webhook_configs: Array<{ url: string; send_resolved: boolean }> }>;
-  inhibit_rules?: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
+/** The CRD's Matcher object for a matcher of alertmanager.yaml. */
+function crdMatcher(m: LabelMatcher): { name: string; matchType: string; value: string } {
+  return { name: m.name, matchType: m.op, value: m.value };
 }
 
 /**
  * Renders the AlertmanagerConfig for the compiled SLAs, or undefined when there are none (there is then
- * nothing to route). It is alertmanager.yaml in the CRD's form, read back from emitAlertmanager so that
- * the two never disagree, with two differences: the route matches only the compiled SLAs' alerts, since
- * the operator adds it beside other routes rather than as the root, and the bearer token comes from a
- * Secret instead of a file.
+ * nothing to route). It is alertmanager.yaml in the CRD's form, written from the same alertmanagerSpec so
+ * that the two never disagree, with two differences: the route matches only the compiled SLAs' alerts,
+ * since the operator adds it beside other routes rather than as the root, and the bearer token comes
+ * from a Secret instead of a file.
  */
 export function emitAlertmanagerConfig(
   plans: readonly SlaPlan[],
@@ -229,39 +195,42 @@ export function emitAlertmanagerConfig(
 ): string | undefined {
   if (plans.length === 0) return undefined;
   const names = plans.map((p) => p.name).sort();
-  const am = parse(emitAlertmanager([...plans], settings)) as AlertmanagerFile;
-  const { route } = am;
-  const inhibitRules = (am.inhibit_rules ?? []).map((rule) => ({
-    sourceMatch: rule.source_matchers.map(crdMatcher),
-    targetMatch: rule.target_matchers.map(crdMatcher),
+  const { route, receiver, inhibitRules: inhibit } = alertmanagerSpec(plans, settings);
+  const inhibitRules = inhibit.map((rule) => ({
+    sourceMatch: rule.source.map(crdMatcher),
+    targetMatch: rule.target.map(crdMatcher),
     equal: rule.equal,
   }));
   const spec = {
     route: {
       receiver: route.receiver,
-      groupBy: route.group_by,
-      groupWait: route.group_wait,
-      groupInterval: route.group_interval,
-      repeatInterval: route.repeat_interval,
+      groupBy: route.groupBy,
+      groupWait: route.groupWait,
+      groupInterval: route.groupInterval,
+      repeatInterval: route.repeatInterval,
       // SLA names are [a-z0-9-], nothing a regular expression treats specially.
       matchers: [{ name: 'sla', matchType: '=~', value: names.join('|') }],
     },
-    receivers: am.receivers.map((receiver) => ({
-      name: receiver.name,
-      webhookConfigs: receiver.webhook_configs.map((webhook) => ({
-        url: webhook.url,
-        sendResolved: webhook.send_resolved,
-        httpConfig: {
-          authorization: {
-            type: 'Bearer',
-            credentials: { name: target.webhookSecret.name, key: target.webhookSecret.key },
+    receivers: [
+      {
+        name: receiver.name,
+        webhookConfigs: [
+          {
+            url: receiver.webhookUrl,
+            sendResolved: receiver.sendResolved,
+            httpConfig: {
+              authorization: {
+                type: 'Bearer',
+                credentials: { name: target.webhookSecret.name, key: target.webhookSecret.key },
+              },
+            },
           },
-        },
-      })),
-    })),
+        ],
+      },
+    ],
     ...(inhibitRules.length > 0 ? { inhibitRules } : {}),
   };
-  const text = toYaml(
+  return toYaml(
     {
       apiVersion: 'monitoring.coreos.com/v1alpha1',
       kind: 'AlertmanagerConfig',
@@ -274,9 +243,6 @@ export function emitAlertmanagerConfig(
       `The webhook's bearer token is key "${target.webhookSecret.key}" of Secret "${target.webhookSecret.name}" in this resource's namespace.`,
     ),
   );
-  // A plain `=` is YAML 1.1's value-key indicator, which some parsers (PyYAML, so yamllint and Ansible)
-  // refuse to read as a string: quote it. Only matchType values are ever exactly "=".
-  return text.replace(/^(\s+matchType): =$/gm, '$1: "="');
 }
 
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;

@@ -10,9 +10,6 @@ import { renderTestFile } from './rule-test-yaml.js';
 import type { TestGroup } from './rule-test-yaml.js';
 import { thresholdGroups } from './threshold-tests.js';
 
-// The evaluator and `slactl replay` render alert values as these tests expect them.
-export { renderValue } from './go-format.js';
-
 /**
  * Renders the promtool unit tests of one SLA's rules file: every alert silent when healthy, firing with
  * exact labels and annotations under a breach, resolved after recovery; warnings name what it could not test.

@@ -289,15 +289,27 @@ export function generatedHeader(source?: { file: string }, ...notes: string[]): 
   return `${[first, ...notes].map((line) => `# ${line}\n`).join('')}\n`;
 }
 
-/** Renders the rules file of one SLA (alerts/<name>.rules.yaml); pass `alerts` to reuse computed rules. */
-export function emitRules(
+/** An alerting rule as the rules file writes it. */
+export type AlertingRule = {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+};
+
+/** A rule group of a rules file, as Prometheus reads it (the prometheus-operator target reuses it). */
+export type RuleGroup = { name: string; rules: Array<RecordingRuleSpec | AlertingRule> };
+
+/** The non-empty rule groups of one SLA, in file order; pass `alerts` to reuse computed rules. */
+export function ruleGroups(
   plan: SlaPlan,
   settings: CompileSettings,
   alerts: readonly AlertRuleSpec[] = alertRules(plan, settings),
-): string {
+): RuleGroup[] {
   const names = ruleGroupNames(plan);
   const recording = recordingRules(plan);
-  const groups = [
+  const groups: RuleGroup[] = [
     { name: names.sli, rules: recording.sli },
     { name: names.sloWindow, rules: recording.sloWindow },
     {
@@ -313,6 +325,15 @@ export function emitRules(
         ),
       })),
     },
-  ].filter((g) => g.rules.length > 0);
-  return toYaml({ groups }, generatedHeader(plan.source));
+  ];
+  return groups.filter((g) => g.rules.length > 0);
+}
+
+/** Renders the rules file of one SLA (alerts/<name>.rules.yaml); pass `alerts` to reuse computed rules. */
+export function emitRules(
+  plan: SlaPlan,
+  settings: CompileSettings,
+  alerts: readonly AlertRuleSpec[] = alertRules(plan, settings),
+): string {
+  return toYaml({ groups: ruleGroups(plan, settings, alerts) }, generatedHeader(plan.source));
 }

@@ -17,7 +17,7 @@ import {
   type OutputTarget,
 } from './emit-operator.js';
 import { emitRuleTests } from './emit-rule-tests.js';
-import { alertRules, emitRules } from './emit-rules.js';
+import { alertRules, emitRules, ruleGroups } from './emit-rules.js';
 import type { CompileSettings, SlaPlan } from './ir.js';
 
 export const ALERTMANAGER_FILE = 'alertmanager.yaml';
@@ -80,9 +80,9 @@ export function compileSla(
 function compileOperatorSla(plan: SlaPlan, settings: CompileSettings, target: OperatorTarget): SlaOutputs {
   const diagnostics = operatorNameDiagnostics(plan);
   if (diagnostics.length > 0) return { files: [], warnings: [], diagnostics };
-  const rules = emitRules(plan, settings);
+  const groups = ruleGroups(plan, settings);
   return {
-    files: [[prometheusRuleFile(plan.name), fileBytes(emitPrometheusRule(plan, rules, target))]],
+    files: [[prometheusRuleFile(plan.name), fileBytes(emitPrometheusRule(plan, groups, target))]],
     warnings: [],
     diagnostics: [],
   };

@@ -214,7 +214,8 @@ function children(node: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-function firstError(tree: Tree): number | undefined {
+/** Where the first syntax error of a parsed expression is (its offset), or undefined when there is none. */
+export function firstError(tree: Tree): number | undefined {
   let at: number | undefined;
   tree.iterate({
     enter: (n) => {
@@ -223,6 +224,11 @@ function firstError(tree: Tree): number | undefined {
     },
   });
   return at;
+}
+
+/** A string as a regular expression matching exactly it (RE2 metacharacters escaped). */
+export function regexEscape(value: string): string {
+  return value.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** Unquotes a PromQL string literal (Go escapes in "" and '', none in backticks). */

@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Document } from 'yaml';
 import { emitAlertmanager } from './emit-alertmanager.js';
-import { renderValue } from './emit-rule-tests.js';
 import { emitRuleTests } from './emit-rule-tests.js';
 import { emitRules, goTemplate } from './emit-rules.js';
 import type { ValueStyle } from './emit-rules.js';
+import { renderValue } from './go-format.js';
 import { DEFAULT_SETTINGS } from './ir.js';
 import { allFixturePlans } from './test-support/fixtures.js';
 

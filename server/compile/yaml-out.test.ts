@@ -10,6 +10,8 @@ const text = fc.oneof(
     'true',
     'No',
     '~',
+    // A lone '=' is YAML 1.1's value-key indicator; PyYAML refuses it plain.
+    '=',
     '0.1',
     '1e3',
     '-x',
@@ -99,13 +101,13 @@ describe('toYaml', () => {
 });
 
 describe('isPlainSafe', () => {
-  it.each(['+.0', '-.5', '.5', '+1', '.inf', '-.Inf', '.nan', 'yes', '~', 'a: b', '- x'])(
+  it.each(['+.0', '-.5', '.5', '+1', '.inf', '-.Inf', '.nan', 'yes', '~', '=', 'a: b', '- x'])(
     'quotes %j',
     (text) => {
       expect(isPlainSafe(text)).toBe(false);
     },
   );
-  it.each(['availability', 'sum(rate(x[5m])) > 0', 'a:b', 'recs-api', 'page-fast'])(
+  it.each(['availability', 'sum(rate(x[5m])) > 0', 'a:b', 'recs-api', 'page-fast', '=~', 'a=b'])(
     'keeps %j plain',
     (text) => {
       expect(isPlainSafe(text)).toBe(true);

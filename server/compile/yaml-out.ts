@@ -7,11 +7,12 @@ export type YamlValue =
   string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue | undefined };
 
 // One pass over everything that makes a plain scalar unsafe: words and numbers YAML 1.1 or 1.2 would read
-// as something other than a string, a start that is an indicator character, sequences that end or change
+// as something other than a string (a lone `=` is YAML 1.1's value-key indicator, which PyYAML, so
+// yamllint and Ansible, refuses as a string), a start that is an indicator character, sequences that end or change
 // a plain scalar, and anything non-printable.
 const UNSAFE =
   // eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
-  /^(?:~|null|true|false|yes|no|on|off|y|n)$|^[-+]?(?:\.?\d|\.inf|\.nan)|^[\s\-?:,[\]{}#&*!|>'"%@`]|: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/i;
+  /^(?:~|=|null|true|false|yes|no|on|off|y|n)$|^[-+]?(?:\.?\d|\.inf|\.nan)|^[\s\-?:,[\]{}#&*!|>'"%@`]|: |:$| #|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/i;
 
 /** True when a string can be written as a plain scalar and read back as the same string. */
 export function isPlainSafe(text: string): boolean {

@@ -4,7 +4,7 @@
 // dropped. Labels and annotations are re-rendered at every evaluation, as Prometheus does.
 import { createHash } from 'node:crypto';
 import type { TemplatePart } from '../compile/emit-rules.js';
-import { renderValue } from '../compile/emit-rule-tests.js';
+import { renderValue } from '../compile/go-format.js';
 import type { PreparedRule, RuleSample } from './rules.js';
 import type { AlertInstance, AlertState, Transition } from './types.js';
 

@@ -41,8 +41,8 @@ export interface EvaluationView {
   alerts(): AlertInstance[];
   statuses(): SlaStatus[];
   lastEvaluatedAt(): number | undefined;
-  /** Default: the embedded evaluator, healthy once it evaluated. */
-  dataSource?(): DataSourceState;
+  /** Where the statuses come from, and whether it answers. */
+  dataSource(): DataSourceState;
 }
 
 /** The data source state as the API writes it: times in RFC 3339, null when unknown. */
@@ -323,21 +323,11 @@ export function createApp(deps: AppDeps): express.Express {
   const read = auth.require('read');
   const planByName = new Map(deps.plans.map((p) => [p.name, p]));
 
-  const dataSource = (): DataSourceState => {
-    if (deps.evaluation.dataSource !== undefined) return deps.evaluation.dataSource();
-    const at = deps.evaluation.lastEvaluatedAt();
-    return {
-      kind: 'embedded',
-      healthy: at !== undefined,
-      ...(at !== undefined ? { lastSuccessAt: at, lastAttemptAt: at } : {}),
-    };
-  };
-
   app.get('/api/v1/slas', read, (_req, res) => {
     res.json({
       data: deps.evaluation.statuses(),
       evaluatedAt: isoOrNull(deps.evaluation.lastEvaluatedAt()),
-      dataSource: dataSourceJson(dataSource()),
+      dataSource: dataSourceJson(deps.evaluation.dataSource()),
     });
   });
 
@@ -389,7 +379,7 @@ export function createApp(deps: AppDeps): express.Express {
         data: {
           statuses: deps.evaluation.statuses(),
           alerts: deps.evaluation.alerts(),
-          dataSource: dataSourceJson(dataSource()),
+          dataSource: dataSourceJson(deps.evaluation.dataSource()),
         },
       },
     ]);

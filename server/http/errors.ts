@@ -1,6 +1,6 @@
 // One error shape for every API answer: `{"error": {"code", "message", "details"?}}`, never a stack trace.
 import type { ErrorRequestHandler, Response } from 'express';
-import { isDiskFull } from '../store/errors.js';
+import { diskFullMessage, DISK_FULL_RETRY_AFTER_SECONDS, isDiskFull } from '../store/errors.js';
 
 export interface ErrorDetail {
   /** JSON path or position of the problem, e.g. `signals[3].seconds` or `line 4`. */
@@ -86,13 +86,9 @@ export function errorHandler(log: { error: (obj: object, msg: string) => void })
       // disk has room again (Alertmanager and collectors retry 5xx answers).
       sendError(
         res,
-        new ApiError(
-          503,
-          'store_unavailable',
-          "the data directory's disk is full: nothing of this request was stored; free space on it and retry",
-          [],
-          { 'Retry-After': '30' },
-        ),
+        new ApiError(503, 'store_unavailable', diskFullMessage('nothing of this request was stored'), [], {
+          'Retry-After': String(DISK_FULL_RETRY_AFTER_SECONDS),
+        }),
       );
       return;
     }

@@ -59,14 +59,24 @@ function text(value: unknown, field: string): string | undefined {
   return value;
 }
 
-/** Parses the query string and computes the series. */
-export function querySeries(
-  store: SeriesStore,
-  reader: SignalReader,
+/** A validated query: what to compute, for which service, over which grid. */
+export interface SeriesQuery {
+  signal: QuerySignal;
+  service: string;
+  from: number;
+  to: number;
+  stepMs: number;
+  quantile: number;
+  /** The component, feature, index or consumer_group asked for. */
+  filter: Record<string, string>;
+}
+
+/** Parses and validates the query string; a bad parameter is an ApiError 400 naming it, an unknown SLA 404. */
+export function parseSeriesQuery(
   plans: readonly SlaPlan[],
   query: Record<string, unknown>,
   now: number,
-): QueryResult {
+): SeriesQuery {
   const signalText = text(query.signal, 'signal');
   const known = QUERY_SIGNALS.map((s) => s.signal) as readonly string[];
   if (signalText === undefined) throw bad('signal', `required, one of ${known.join(', ')}`);
@@ -107,7 +117,25 @@ export function querySeries(
     const v = text(query[label], label);
     if (v !== undefined) filter[label] = v;
   }
+  return { signal, service, from, to, stepMs, quantile, filter };
+}
 
+/** The times a series has points at: from + step, from + 2·step, … ≤ to. */
+export function seriesGrid(q: Pick<SeriesQuery, 'from' | 'to' | 'stepMs'>): number[] {
+  const out: number[] = [];
+  for (let t = q.from + q.stepMs; t <= q.to; t += q.stepMs) out.push(t);
+  return out;
+}
+
+/** Parses the query string and computes the series from the store. */
+export function querySeries(
+  store: SeriesStore,
+  reader: SignalReader,
+  plans: readonly SlaPlan[],
+  query: Record<string, unknown>,
+  now: number,
+): QueryResult {
+  const { signal, service, from, to, stepMs, quantile, filter } = parseSeriesQuery(plans, query, now);
   const ctx: Ctx = { store, reader, service, from, to, stepMs, filter };
   return { signal, service, from, to, stepMs, series: compute(ctx, signal, quantile) };
 }
@@ -125,9 +153,7 @@ interface Ctx {
 type Points = Array<[number, number | null]>;
 
 function steps(ctx: Ctx): number[] {
-  const out: number[] = [];
-  for (let t = ctx.from + ctx.stepMs; t <= ctx.to; t += ctx.stepMs) out.push(t);
-  return out;
+  return seriesGrid(ctx);
 }
 
 function rangeOf(ctx: Ctx, ref: SeriesRef): Map<number, number> {

@@ -21,7 +21,7 @@ export interface PlanRules {
 }
 
 /** The rule an alert comes from: same alertname, and every label of the rule equal in the alert. */
-export function ruleOf(
+function ruleOf(
   rules: readonly PreparedRule[],
   labels: Readonly<Record<string, string>>,
 ): PreparedRule | undefined {

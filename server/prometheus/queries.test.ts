@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anchoredRegex, querySelectors } from '../compile/promql.js';
 import { CUSTOM_SLI_SLA, FULL_SLA, planFromYaml, plansFromYaml } from '../evaluate/test-support/plans.js';
-import { anyOf, cycleQueries, regexEscape, taggedUnion } from './queries.js';
+import { regexEscape } from '../compile/promql.js';
+import { anyOf, cycleQueries, taggedUnion } from './queries.js';
 
 /** Whether PromQL text parses (the lezer grammar Prometheus' UI uses). */
 function parses(expr: string): boolean {

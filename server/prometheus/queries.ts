@@ -6,7 +6,7 @@
 // by `service` (and the subject label) instead of selecting one service, so one part answers every SLA.
 import type { SlaPlan, Signal, Sli } from '../compile/ir.js';
 import { METRICS, RECORDED } from '../compile/metrics.js';
-import { escapeLabelValue, errorRatioExpr } from '../compile/promql.js';
+import { escapeLabelValue, errorRatioExpr, regexEscape } from '../compile/promql.js';
 import { tierWindows } from '../compile/emit-rules.js';
 import { formatDuration, formatNumber } from '../lib/units.js';
 
@@ -46,11 +46,6 @@ export interface CycleQueries {
   custom?: TaggedQuery;
 }
 
-/** Escapes a literal for a Prometheus (RE2) regular expression. */
-export function regexEscape(value: string): string {
-  return value.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
-}
-
 /** `label=~"a|b"` matching exactly these values (Prometheus anchors regex matchers). */
 export function anyOf(label: string, values: Iterable<string>): string {
   const sorted = [...new Set(values)].sort();
@@ -69,11 +64,7 @@ function isCustom(sli: Sli): boolean {
 }
 
 /** Whether the compiled rules record an objective's error ratio over `windowMs`. */
-export function recordsWindow(
-  plan: SlaPlan,
-  objective: SlaPlan['objectives'][number],
-  windowMs: number,
-): boolean {
+function recordsWindow(plan: SlaPlan, objective: SlaPlan['objectives'][number], windowMs: number): boolean {
   return windowMs === plan.windowMs || tierWindows(objective).includes(windowMs);
 }
 

@@ -3,11 +3,11 @@
 // writes them; a sample that is not a number counts as absent, as a missing sample would.
 import type { Signal } from '../compile/ir.js';
 import { METRICS, RECORDED } from '../compile/metrics.js';
+import type { RecallCounts } from '../evaluate/measure.js';
 import { formatDuration, formatNumber } from '../lib/units.js';
 import { catchUpSeconds, isStalled } from '../signals/stream.js';
 import { sampleValue, type VectorSample } from './client.js';
-import { PART_LABEL, recordsWindow, type CycleQueries, type RatePart } from './queries.js';
-import type { SlaPlan } from '../compile/ir.js';
+import { PART_LABEL, type CycleQueries, type RatePart } from './queries.js';
 
 /** The last answer of each family (an absent family has not answered yet, or has no query). */
 export interface FamilyResults {
@@ -15,12 +15,6 @@ export interface FamilyResults {
   gauges?: VectorSample[];
   rates?: VectorSample[];
   custom?: VectorSample[];
-}
-
-export interface RecallReading {
-  hits?: number;
-  expected?: number;
-  probes?: number;
 }
 
 export interface StreamReading {
@@ -35,7 +29,6 @@ type Quantile = Extract<Signal, { kind: 'component-quantile' }>;
 type Recall = Extract<Signal, { kind: 'recall' }>;
 type NullRate = Extract<Signal, { kind: 'null-rate' }>;
 
-const HOUR = 3_600_000;
 const SEP = '\u0000';
 
 function key(...parts: string[]): string {
@@ -68,7 +61,7 @@ export class Readings {
   private readonly targets = new Set<string>();
   private readonly quantiles = new Map<string, number>();
   private readonly nulls = new Map<string, Array<{ feature: string; rate: number }>>();
-  private readonly recalls = new Map<string, RecallReading>();
+  private readonly recalls = new Map<string, RecallCounts>();
   private readonly gauges = new Map<string, number[]>();
   private readonly gaugeFeatures = new Map<string, Set<string>>();
   private readonly tombstones = new Map<string, number[]>();
@@ -178,12 +171,12 @@ export class Readings {
     }
   }
 
-  /** An objective's error ratio over a window, undefined without a sample (no traffic, no rules). */
-  errorRatio(plan: SlaPlan, objective: SlaPlan['objectives'][number], windowMs: number): number | undefined {
-    if (windowMs === HOUR && !recordsWindow(plan, objective, HOUR)) {
-      return this.ratios.get(key(plan.name, objective.slo, formatDuration(HOUR)));
-    }
-    return this.ratios.get(key(plan.name, objective.slo, formatDuration(windowMs)));
+  /**
+   * An objective's error ratio over a window, undefined without a sample (no traffic, no rules). A 1h
+   * ratio the rules do not record comes from the custom family, indexed under the same key.
+   */
+  errorRatio(sla: string, slo: string, windowMs: number): number | undefined {
+    return this.ratios.get(key(sla, slo, formatDuration(windowMs)));
   }
 
   /** Whether Prometheus holds the SLA's recording rules (its objective targets are recorded). */
@@ -202,20 +195,21 @@ export class Readings {
     return this.nulls.get(key(signal.service, String(signal.windowMs))) ?? [];
   }
 
-  recall(signal: Recall): RecallReading {
+  recall(signal: Recall): RecallCounts {
     return (
       this.recalls.get(key(signal.service, signal.index, formatNumber(signal.k), String(signal.windowMs))) ??
       {}
     );
   }
 
-  /** Every series' feature age (several exporters may report one feature). */
-  featureAges(service: string, feature: string): number[] {
-    return this.gauges.get(key(METRICS.featureAge, service, feature)) ?? [];
+  /** A feature's age, the oldest series' (several exporters may report one feature). */
+  featureAge(service: string, feature: string): number | undefined {
+    return max(this.gauges.get(key(METRICS.featureAge, service, feature)));
   }
 
-  tombstoneRatios(service: string, index: string): number[] {
-    return this.tombstones.get(key(service, index)) ?? [];
+  /** An index's tombstone ratio, the worst series'. */
+  tombstoneRatio(service: string, index: string): number | undefined {
+    return max(this.tombstones.get(key(service, index)));
   }
 
   /** PSI and JS distance per feature, the worst series of each, sorted by feature. */

@@ -4,11 +4,9 @@
 import type { SlaPlan } from '../compile/ir.js';
 import { METRICS } from '../compile/metrics.js';
 import { eq, errorRatioExpr, selector, type LabelMatcher } from '../compile/promql.js';
-import { SignalReader } from '../collector/derived.js';
 import { formatDuration } from '../lib/units.js';
-import type { SeriesStore } from '../store/types.js';
 import { ApiError } from '../http/errors.js';
-import { querySeries, type QueryResult } from '../http/series-query.js';
+import { parseSeriesQuery, seriesGrid, type QueryResult } from '../http/series-query.js';
 import { PrometheusError, sampleValue, type MatrixSeries, type PrometheusClient } from './client.js';
 
 /**
@@ -16,23 +14,6 @@ import { PrometheusError, sampleValue, type MatrixSeries, type PrometheusClient 
  * shorter than the usual 15 s scrape interval. Longer steps use the step itself (one value per step).
  */
 export const MIN_RATE_RANGE_MS = 60_000;
-
-/** A store with no series: running the store-backed query on it validates a request and computes nothing. */
-const EMPTY_STORE: SeriesStore = {
-  apply: () => undefined,
-  select: () => [],
-  seriesCount: () => 0,
-  increase: () => 0,
-  latest: () => undefined,
-  total: () => 0,
-  range: () => [],
-  prune: () => undefined,
-  setReference: () => undefined,
-  getReference: () => undefined,
-  listReferences: () => [],
-  close: () => undefined,
-};
-const EMPTY_READER = new SignalReader(EMPTY_STORE);
 
 type Signal = QueryResult['signal'];
 
@@ -42,10 +23,6 @@ interface Spec {
   by?: 'component' | 'feature' | 'index' | 'consumer_group';
   /** Labels added to every series (the quantile). */
   extra?: Record<string, string>;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The PromQL of one signal for one service, with the filters of the request. */
@@ -135,18 +112,17 @@ export async function querySeriesFromPrometheus(
   now: number,
   signal?: AbortSignal,
 ): Promise<QueryResult> {
-  // Same validation and errors as the embedded route: it throws ApiError 400/404 before any series.
-  const checked = querySeries(EMPTY_STORE, EMPTY_READER, plans, query, now);
+  // Same validation and errors as the embedded route: ApiError 400/404 before any query.
+  const checked = parseSeriesQuery(plans, query, now);
   const { from, to, stepMs, service } = checked;
-  const quantile = Number(text(query.quantile) ?? '0.99');
-  const filter: Record<string, string> = {};
-  for (const label of ['component', 'feature', 'index', 'consumer_group'] as const) {
-    const value = text(query[label]);
-    if (value !== undefined) filter[label] = value;
-  }
-  const spec = seriesSpec(checked.signal, service, filter, quantile, Math.max(stepMs, MIN_RATE_RANGE_MS));
-  const grid: number[] = [];
-  for (let t = from + stepMs; t <= to; t += stepMs) grid.push(t);
+  const spec = seriesSpec(
+    checked.signal,
+    service,
+    checked.filter,
+    checked.quantile,
+    Math.max(stepMs, MIN_RATE_RANGE_MS),
+  );
+  const grid = seriesGrid(checked);
   const base = { labels: { service, ...(spec.extra ?? {}) } };
 
   let matrix: MatrixSeries[] = [];

@@ -3,6 +3,7 @@
 // source.prometheus.test.ts and live.prometheus.test.ts.
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type SlaPlan } from '../compile/ir.js';
 import { CUSTOM_SLI_SLA, FULL_SLA, planFromYaml } from '../evaluate/test-support/plans.js';
@@ -92,13 +93,14 @@ function logs(): {
   };
 }
 
-function source(plans: SlaPlan[], script: Script, logger = pino({ level: 'silent' })) {
+function source(plans: SlaPlan[], script: Script, logger = pino({ level: 'silent' }), registry?: Registry) {
   const fake = fakePrometheus(script);
   const s = new PrometheusSource({
     plans,
     settings: DEFAULT_SETTINGS,
     client: new PrometheusClient({ url: 'http://prometheus.test:9090', fetch: fake.fetch, timeoutMs: 1_000 }),
     log: logger,
+    ...(registry !== undefined ? { registry } : {}),
   });
   return { source: s, queries: fake.queries };
 }
@@ -176,33 +178,52 @@ describe('PrometheusSource', () => {
     expect(objective!.burnRate).toBeCloseTo(4, 9);
   });
 
-  it("marks only the SLAs that read a failing team's query as stale", async () => {
-    const { source: s } = source([recs, searchWithout1h()], {
-      recorded: recsRecorded,
-      custom: () =>
-        new Response(
-          JSON.stringify({
-            status: 'error',
-            errorType: 'execution',
-            error: 'many-to-many matching not allowed',
-          }),
-          {
-            status: 422,
-          },
-        ),
-    });
-    const result = await s.poll(T);
-    expect(result.healthy).toBe(false);
+  it("marks only the SLAs that read a failing team's query as stale, not the data source", async () => {
+    const log = logs();
+    const registry = new Registry();
+    const { source: s } = source(
+      [recs, searchWithout1h()],
+      {
+        recorded: recsRecorded,
+        custom: () =>
+          new Response(
+            JSON.stringify({
+              status: 'error',
+              errorType: 'execution',
+              error: 'many-to-many matching not allowed',
+            }),
+            {
+              status: 422,
+            },
+          ),
+      },
+      log.logger,
+      registry,
+    );
+    await s.poll(T);
+    const result = await s.poll(T + 15_000);
+    expect(result.healthy).toBe(true);
     expect(result.errors).toEqual([
       { family: 'custom', message: '/api/v1/query: execution: many-to-many matching not allowed (HTTP 422)' },
     ]);
     const [recsStatus, search] = result.statuses;
     expect(recsStatus!.error).toBeUndefined();
     expect(search!.error).toContain('many-to-many matching not allowed');
+    expect(search!.error).not.toContain('last complete answer');
+    // The rest of the poll answered: the values are fresh, as of this poll.
+    expect(result.statuses.map((st) => st.evaluatedAt)).toEqual([T + 15_000, T + 15_000]);
+    expect(s.lastEvaluatedAt()).toBe(T + 15_000);
     expect(s.dataSource()).toMatchObject({
-      healthy: false,
+      healthy: true,
+      lastSuccessAt: T + 15_000,
       error: 'custom: /api/v1/query: execution: many-to-many matching not allowed (HTTP 422)',
     });
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/slactl_prometheus_up 1/);
+    expect(metrics).toMatch(/slactl_prometheus_failures_total\{family="custom"\} 2/);
+    expect(log.lines().map((l) => [l.msg, l.families])).toEqual([
+      ['Prometheus data source failing: serving the last good values until it answers', ['custom']],
+    ]);
   });
 
   it('logs an outage once, not every cycle, and its end once', async () => {

@@ -39,6 +39,7 @@ export interface PollResult {
   transitions: Transition[];
   /** Families that failed this cycle; their previous answers were kept. */
   errors: Array<{ family: Family; message: string }>;
+  /** Whether every family but `custom` answered (a failing custom query only marks its own SLAs). */
   healthy: boolean;
 }
 
@@ -115,21 +116,16 @@ export class PrometheusSource {
         }),
         up: new Gauge({
           name: 'slactl_prometheus_up',
-          help: 'Whether the last poll of the Prometheus data source fully succeeded (1) or served stale data (0)',
+          help: 'Whether the last poll of the Prometheus data source succeeded (1) or served stale data (0); a failing custom SLI query alone does not count',
           registers,
         }),
         lastSuccess: new Gauge({
           name: 'slactl_prometheus_last_success_timestamp_seconds',
-          help: 'When the Prometheus data source last answered every query of a poll (unix seconds)',
+          help: 'When the Prometheus data source last answered a poll, custom SLI queries aside (unix seconds)',
           registers,
         }),
       };
     }
-  }
-
-  /** The queries each cycle sends (for tests and the docs' figures). */
-  cycleQueries(): CycleQueries {
-    return this.queries;
   }
 
   /** One cycle at `at` (ms since the epoch): never rejects; failed families keep their last answer. */
@@ -167,9 +163,10 @@ export class PrometheusSource {
     });
     this.results = results;
     this.track(errors, at);
-    const healthy = errors.length === 0;
+    // A team's failing custom query marks only the SLAs that read it (their `error`), not the source.
+    const healthy = errors.every((e) => e.family === 'custom');
     if (healthy) this.lastSuccessAt = at;
-    // While a family fails, the statuses say they are as of the last poll that answered in full.
+    // While a shared family fails, the statuses say they are as of the last poll that answered in full.
     const evaluatedAt = this.lastSuccessAt ?? 0;
     this.lastStatuses = this.build(new Readings(this.queries, results), this.lastAlerts, evaluatedAt, errors);
     this.metrics?.up.set(healthy ? 1 : 0);
@@ -228,15 +225,15 @@ export class PrometheusSource {
     this.metrics?.failures.inc({ family });
   }
 
-  private staleNote(errors: PollResult['errors'], families: (f: Family) => boolean): string | undefined {
+  private staleNote(
+    errors: PollResult['errors'],
+    families: (f: Family) => boolean,
+    asOf: string,
+  ): string | undefined {
     const relevant = errors.filter((e) => families(e.family));
     if (relevant.length === 0) return undefined;
     const since = Math.min(...relevant.map((e) => this.failing.get(e.family)?.since ?? Infinity));
     const what = relevant.map((e) => e.message).join('; ');
-    const asOf =
-      this.lastSuccessAt === undefined
-        ? 'no complete answer received yet'
-        : `last complete answer at ${iso(this.lastSuccessAt)}`;
     return `Prometheus at ${this.url} failing since ${Number.isFinite(since) ? iso(since) : 'now'} (${what}); ${asOf}`;
   }
 
@@ -246,8 +243,19 @@ export class PrometheusSource {
     at: number,
     errors: PollResult['errors'],
   ): SlaStatus[] {
-    const common = this.staleNote(errors, (f) => f !== 'custom');
-    const custom = this.staleNote(errors, (f) => f === 'custom');
+    const common = this.staleNote(
+      errors,
+      (f) => f !== 'custom',
+      this.lastSuccessAt === undefined
+        ? 'no complete answer received yet'
+        : `last complete answer at ${iso(this.lastSuccessAt)}`,
+    );
+    // The other families answered: only the custom SLIs' burn rates are old.
+    const custom = this.staleNote(
+      errors,
+      (f) => f === 'custom',
+      "the custom SLIs' burn rates are from its last answer",
+    );
     const active = new Map<string, MappedAlert[]>();
     for (const a of alerts) {
       const list = active.get(a.sla);
@@ -284,13 +292,14 @@ export class PrometheusSource {
     return this.lastSuccessAt;
   }
 
-  /** Health of the data source, for the API and the event stream. */
+  /** Health of the data source, for the API and the event stream; a failing `custom` family is in `error` only. */
   dataSource(): DataSourceState {
     const errors = [...this.failing.entries()].map(([family, f]) => `${family}: ${f.message}`);
+    const shared = [...this.failing.keys()].filter((family) => family !== 'custom');
     return {
       kind: 'prometheus',
       url: this.url,
-      healthy: this.lastAttemptAt !== undefined && this.failing.size === 0,
+      healthy: this.lastAttemptAt !== undefined && shared.length === 0,
       ...(this.lastSuccessAt !== undefined ? { lastSuccessAt: this.lastSuccessAt } : {}),
       ...(this.lastAttemptAt !== undefined ? { lastAttemptAt: this.lastAttemptAt } : {}),
       ...(errors.length > 0 ? { error: errors.join('; ') } : {}),

@@ -19,12 +19,6 @@ import type { Readings } from './readings.js';
 
 const HOUR = 3_600_000;
 
-function worst(values: readonly number[]): number | undefined {
-  let out: number | undefined;
-  for (const v of values) if (out === undefined || v > out || Number.isNaN(out)) out = v;
-  return out;
-}
-
 function compare(value: number, op: '>' | '<', limit: number): boolean {
   return op === '>' ? value > limit : value < limit;
 }
@@ -42,7 +36,7 @@ function judged(signal: Signal, r: Readings): boolean {
     case 'component-quantile':
       return r.componentQuantile(signal) !== undefined;
     case 'feature-age':
-      return r.featureAges(signal.service, signal.feature).length > 0;
+      return r.featureAge(signal.service, signal.feature) !== undefined;
     case 'recall': {
       const { hits, expected, probes } = r.recall(signal);
       return (
@@ -50,7 +44,7 @@ function judged(signal: Signal, r: Readings): boolean {
       );
     }
     case 'tombstone-ratio':
-      return r.tombstoneRatios(signal.service, signal.index).length > 0;
+      return r.tombstoneRatio(signal.service, signal.index) !== undefined;
     case 'null-rate':
       return r.nullRates(signal).length > 0;
     case 'drift-psi':
@@ -72,12 +66,12 @@ function objectives(plan: SlaPlan, r: Readings): ObjectiveStatus[] {
       evaluatedBy: custom ? 'prometheus' : 'slactl',
       description: objective.description,
     };
-    const ratio = r.errorRatio(plan, objective, plan.windowMs);
+    const ratio = r.errorRatio(plan.name, objective.slo, plan.windowMs);
     if (ratio !== undefined) {
       out.sli = 1 - ratio;
       out.errorBudgetRemaining = budgetRemaining(ratio, objective.errorBudget);
     }
-    const hour = r.errorRatio(plan, objective, HOUR);
+    const hour = r.errorRatio(plan.name, objective.slo, HOUR);
     if (hour !== undefined) out.burnRate = burnRate(hour, objective.errorBudget);
     return out;
   });
@@ -113,7 +107,7 @@ function freshness(rules: readonly PreparedRule[], r: Readings): FreshnessStatus
     if (alert.alertname !== 'FeatureStale' || alert.signal.kind !== 'feature-age') continue;
     const { service, feature } = alert.signal;
     const entry: FreshnessStatus = { feature, maxAgeSeconds: alert.threshold };
-    const age = worst(r.featureAges(service, feature));
+    const age = r.featureAge(service, feature);
     if (age !== undefined) entry.ageSeconds = age;
     const fallback = thresholdOf(
       rules,
@@ -152,7 +146,7 @@ function recall(rules: readonly PreparedRule[], r: Readings): RecallStatus[] {
     );
     if (tombstones?.spec.source.kind === 'threshold') {
       entry.maxTombstoneRatio = tombstones.spec.source.alert.threshold;
-      const ratio = worst(r.tombstoneRatios(signal.service, signal.index));
+      const ratio = r.tombstoneRatio(signal.service, signal.index);
       if (ratio !== undefined) entry.tombstoneRatio = ratio;
     }
     out.push(entry);
@@ -207,7 +201,7 @@ export function measureFromPrometheus(
     const { source } = rule.spec;
     const hasData =
       source.kind === 'burn'
-        ? r.errorRatio(plan, source.objective, plan.windowMs) !== undefined
+        ? r.errorRatio(plan.name, source.objective.slo, plan.windowMs) !== undefined
         : judged(source.alert.signal, r);
     if (hasData) withData.add(rule.dimension);
   }

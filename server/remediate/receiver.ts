@@ -13,9 +13,11 @@ import type { RunEngine } from './run-engine.js';
 
 export interface ReceiverOptions {
   /**
-   * A firing delivery whose startsAt lies this close to an unresolved episode of the same labels is
-   * that episode (two Alertmanagers of an HA pair, or two Prometheus replicas, can disagree on the
-   * start by an evaluation interval or so). Default 2 minutes; 0 keys on the exact startsAt only.
+   * A delivery whose startsAt lies this close to the start of an episode of the same labels is that
+   * episode when the episode is still firing, or was resolved but had not ended yet at that startsAt
+   * (two Alertmanagers of an HA pair, or two Prometheus replicas, can disagree on the start by an
+   * evaluation interval or so; a retry may arrive after the resolution). Default 2 minutes; 0 keys on
+   * the exact startsAt only.
    */
   mergeWindowMs?: number;
 }
@@ -117,7 +119,8 @@ export class AlertReceiver {
       const near = rows.episodesNear(fingerprint, startsAt, this.mergeWindowMs);
       return (
         near.find((e) => e.status === 'firing') ??
-        near.find((e) => startsAt <= (e.endsAt ?? e.resolvedAt ?? Number.POSITIVE_INFINITY))
+        // None is firing, so each is resolved, and a resolved episode always has its resolvedAt.
+        near.find((e) => startsAt <= (e.endsAt ?? e.resolvedAt!))
       );
     };
 

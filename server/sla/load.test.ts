@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../lib/diagnostics.js';
-import { checkSlaSources } from './load.js';
+import { checkSlaSources, loadSlaFiles, readSlaSources } from './load.js';
 
 const VALID = `apiVersion: slactl/v1
 kind: SLA
@@ -229,5 +232,37 @@ describe('regressions', () => {
       'spec:\n  recall:\n    - { index: p, k: 10, min: 0.9 }\n    - { index: p, k: 5, min: 0.9 }\n',
     );
     expect(summary(text)).toEqual([['duplicate_entry', 'error', 10, 7]]);
+  });
+});
+
+describe('readSlaSources and loadSlaFiles', () => {
+  it('read the same files, and report a missing path as a diagnostic', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'slactl-load-'));
+    try {
+      mkdirSync(path.join(dir, 'slas', '.hidden'), { recursive: true });
+      writeFileSync(path.join(dir, 'slas', 'recs.yaml'), VALID);
+      writeFileSync(path.join(dir, 'slas', 'notes.txt'), 'not an SLA');
+      writeFileSync(path.join(dir, 'slas', '.hidden', 'skip.yaml'), 'x');
+      const paths = ['slas', 'gone.yaml'];
+      const missing = {
+        code: 'file_not_found',
+        severity: 'error',
+        message: 'no such file or directory',
+        file: 'gone.yaml',
+        path: '',
+        line: 1,
+        column: 1,
+      };
+      expect(await readSlaSources(paths, dir)).toEqual({
+        sources: [{ file: path.join('slas', 'recs.yaml'), text: VALID }],
+        missing: [missing],
+      });
+      const loaded = await loadSlaFiles(paths, dir);
+      expect(loaded.files).toEqual([path.join('slas', 'recs.yaml')]);
+      expect(loaded.slas.map((s) => s.doc.metadata.name)).toEqual(['recs']);
+      expect(loaded.diagnostics).toEqual([missing]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 // Loads SLA files: YAML with positions, schema validation, cross-field and cross-file checks.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../lib/diagnostics.js';
@@ -141,13 +142,14 @@ export async function findSlaFiles(paths: readonly string[], cwd: string = proce
 }
 
 /**
- * Reads and checks SLA files and folders; a missing path is a diagnostic, not an exception. Paths are
- * resolved against `cwd` and shown in diagnostics as given.
+ * Reads the SLA files under the given files and folders, without checking them, so that `slactl compile`
+ * can spread the checking over threads. Paths are resolved against `cwd` and shown as given; a missing
+ * path is a diagnostic, not an exception.
  */
-export async function loadSlaFiles(
+export async function readSlaSources(
   paths: readonly string[],
   cwd: string = process.cwd(),
-): Promise<LoadResult> {
+): Promise<{ sources: SlaSource[]; missing: Diagnostic[] }> {
   const missing: Diagnostic[] = [];
   const existing: string[] = [];
   for (const p of paths) {
@@ -158,7 +160,7 @@ export async function loadSlaFiles(
       missing.push({
         code: 'file_not_found',
         severity: 'error',
-        message: `no such file or directory`,
+        message: 'no such file or directory',
         file: p,
         path: '',
         line: 1,
@@ -167,9 +169,20 @@ export async function loadSlaFiles(
     }
   }
   const files = await findSlaFiles(existing, cwd);
-  const sources = await Promise.all(
-    files.map(async (file) => ({ file, text: await readFile(path.resolve(cwd, file), 'utf8') })),
-  );
+  // Synchronously: many small files are read several times faster so than through the thread pool.
+  const sources = files.map((file) => ({ file, text: readFileSync(path.resolve(cwd, file), 'utf8') }));
+  return { sources, missing };
+}
+
+/**
+ * Reads and checks SLA files and folders; a missing path is a diagnostic, not an exception. Paths are
+ * resolved against `cwd` and shown in diagnostics as given.
+ */
+export async function loadSlaFiles(
+  paths: readonly string[],
+  cwd: string = process.cwd(),
+): Promise<LoadResult> {
+  const { sources, missing } = await readSlaSources(paths, cwd);
   const result = checkSlaSources(sources);
   return { ...result, diagnostics: sortDiagnostics([...missing, ...result.diagnostics]) };
 }

@@ -20,3 +20,14 @@ export function isDiskFull(error: unknown): boolean {
   }
   return false;
 }
+
+/** Seconds a client should wait before retrying a write refused for a full disk (the Retry-After answered). */
+export const DISK_FULL_RETRY_AFTER_SECONDS = 30;
+
+/**
+ * The message for a write refused because the data directory's disk is full: `lost` says what of the
+ * write was not stored (e.g. "nothing of this request was stored"), then what to do.
+ */
+export function diskFullMessage(lost: string): string {
+  return `the data directory's disk is full: ${lost}; free space on it and retry`;
+}

@@ -45,6 +45,10 @@ export interface ManagedProcess {
   url: string;
   port: number;
   dir: string;
+  /** The process id of the child (Prometheus or Alertmanager itself, no shell between). */
+  pid: number;
+  /** Sends `signal` to the child, e.g. SIGKILL for a real outage; stop() still waits for its exit. */
+  kill(signal: NodeJS.Signals): void;
   /** Everything the process wrote to stdout and stderr so far. */
   logs(): string;
   /** SIGTERM, then SIGKILL after 10 s; removes the folder unless it was given. */
@@ -120,6 +124,11 @@ async function launch(
     url,
     port,
     dir,
+    // Defined once spawned: a spawn failure ends the child before it could be ready.
+    pid: child.pid!,
+    kill: (signal) => {
+      child.kill(signal);
+    },
     logs,
     stop: () =>
       (stopping ??= (async () => {

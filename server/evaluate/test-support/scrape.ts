@@ -3,9 +3,13 @@
 // have scraped.
 import { escapeLabelValue } from '../../compile/promql.js';
 
-/** One scraped sample: the series as a PromQL selector with sorted labels, and its value. */
+/** One scraped sample: the series as a PromQL selector with sorted labels, its parts, and its value. */
 export interface ScrapedSample {
   series: string;
+  /** The metric name. */
+  name: string;
+  /** The labels, unescaped, in sorted order. */
+  labels: Readonly<Record<string, string>>;
   value: number;
 }
 
@@ -67,7 +71,7 @@ export function parseExposition(text: string): ScrapedSample[] {
       labels.length === 0
         ? name
         : `${name}{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
-    out.push({ series, value: parseValue(valueText, line) });
+    out.push({ series, name, labels: Object.fromEntries(labels), value: parseValue(valueText, line) });
   }
   return out;
 }
